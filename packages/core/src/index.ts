@@ -1,0 +1,13 @@
+export { BaseCamera } from './base-camera.js';
+export type { CameraEvents, CameraOptions, CameraState, CameraStatus, StopReason } from './base-camera.js';
+export { CameraEvent, Viewer } from './camera-event.js';
+export type { CameraEventHooks, CameraEventOptions } from './camera-event.js';
+export { CameraError, toCameraError } from './errors.js';
+export type { CameraErrorCode, CameraErrorOptions } from './errors.js';
+export { looksLikeJpeg } from './frame.js';
+export type { Frame } from './frame.js';
+export { isCameraDriver } from './driver.js';
+export type { CameraDriver, RawOptions } from './driver.js';
+export { invalidOption, numberOption, rejectUnknownOptions, stringListOption } from './options.js';
+export { retryDelay } from './retry.js';
+export { delay } from './delay.js';
