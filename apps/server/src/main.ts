@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// Starts the cam server from the environment: CAMERA, PORT, HOST, IDLE_TIMEOUT, LOG_LEVEL, CAMERA_<OPTION>.
+import { ConfigError, configFromEnv } from './config.js';
+import { DriverLoadError } from './drivers.js';
+import { createLogger } from './logger.js';
+import { type RunningServer, startServer } from './server.js';
+
+/** A configuration problem ends the start with one line on stderr and exit code 1. */
+function refuseToStart(error: unknown): never {
+  if (error instanceof ConfigError || error instanceof DriverLoadError) {
+    console.error(`cam: ${error.message}`);
+  } else {
+    console.error('cam: failed to start:', error);
+  }
+  process.exit(1);
+}
+
+let config: ReturnType<typeof configFromEnv>;
+try {
+  config = configFromEnv(process.env);
+} catch (error) {
+  refuseToStart(error);
+}
+const logger = createLogger(config.logLevel);
+
+let server: RunningServer;
+try {
+  server = await startServer(config, logger);
+} catch (error) {
+  refuseToStart(error);
+}
+
+// One bad request or driver must never take every viewer down with it: log, and keep serving.
+process.on('uncaughtException', (error) => logger.error({ err: error }, 'uncaught exception'));
+process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+
+let shuttingDown = false;
+async function shutdown(signal: NodeJS.Signals): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  logger.info({ signal }, 'shutting down');
+  await server.close();
+  logger.info('stopped');
+  process.exit(0);
+}
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);

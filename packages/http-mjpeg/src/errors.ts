@@ -1,0 +1,24 @@
+import type { ServerResponse } from 'node:http';
+import { CameraError } from '@cam/core';
+import { NO_CACHE_HEADERS } from './headers.js';
+
+/**
+ * Answers a request that could not get a frame: 503 with a JSON body `{ error: { code, message } }`,
+ * and `Retry-After` when the camera will retry.
+ */
+export function sendCameraError(res: ServerResponse, error: unknown): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const cameraError =
+    error instanceof CameraError ? error : new CameraError('DRIVER_FAILED', String((error as Error)?.message ?? error));
+  const body = JSON.stringify({ error: { code: cameraError.code, message: cameraError.message } });
+  res.writeHead(503, {
+    ...NO_CACHE_HEADERS,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Retry-After': '1',
+  });
+  res.end(body);
+}
