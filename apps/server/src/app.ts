@@ -14,7 +14,10 @@ export function createApp(camera: BaseCamera, logger: Logger): Express {
   };
 
   app.get('/', (_req, res) => {
-    res.type('html').set('Cache-Control', 'no-cache').send(indexPage(`cam: ${camera.name}`));
+    res
+      .type('html')
+      .set('Cache-Control', 'no-cache')
+      .send(indexPage(`cam: ${camera.name}`));
   });
   app.get('/video_feed', createStreamHandler(camera, { onError }));
   app.get('/snapshot.jpg', createSnapshotHandler(camera));

@@ -42,7 +42,9 @@ const schema = z.object({
 /** Reads and validates the configuration; throws a {@link ConfigError} naming the first bad variable. */
 export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
   // An empty variable means "not set", as in most shells' `VAR= command`.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const result = schema.safeParse(present);
   if (!result.success) {
     const issue = result.error.issues[0]!;

@@ -22,9 +22,12 @@ export async function loadDriver(name: string): Promise<CameraDriver> {
       module = await import(specifier);
     } catch (error) {
       if (isNotFound(error, specifier)) continue;
-      throw new DriverLoadError(`driver "${name}" (${specifier}) failed to load: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new DriverLoadError(
+        `driver "${name}" (${specifier}) failed to load: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     if (!isCameraDriver(module.driver)) {
       throw new DriverLoadError(`package ${specifier} is not a cam driver: it does not export a "driver"`);

@@ -1,7 +1,7 @@
 export { createApp } from './app.js';
-export { ConfigError, configFromEnv, driverOptionVariable } from './config.js';
 export type { ServerConfig } from './config.js';
+export { ConfigError, configFromEnv, driverOptionVariable } from './config.js';
 export { DriverLoadError, installedDrivers, loadDriver } from './drivers.js';
 export { createLogger } from './logger.js';
-export { startServer } from './server.js';
 export type { RunningServer } from './server.js';
+export { startServer } from './server.js';

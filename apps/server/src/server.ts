@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type BaseCamera, CameraError, type CameraDriver } from '@cam/core';
+import { type BaseCamera, type CameraDriver, CameraError } from '@cam/core';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { logCameraEvents } from './camera-logging.js';
@@ -39,7 +39,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  logger.info({ url, port, driver: driver.name, idleTimeout: config.idleTimeout }, 'listening');
+  logger.info({ url, port, driver: driver.name, idleTimeout: config.idleTimeout }, `listening on ${url}`);
 
   return {
     url,
@@ -62,7 +62,9 @@ function parseDriverOptions(driver: CameraDriver, raw: Record<string, string>): 
   } catch (error) {
     if (error instanceof CameraError && error.code === 'INVALID_OPTION') {
       const variable = error.option ? driverOptionVariable(error.option) : 'CAMERA_*';
-      throw new ConfigError(`invalid ${variable} for the ${driver.name} driver: ${error.detail}`, { cause: error });
+      throw new ConfigError(`invalid ${variable} for the ${driver.name} driver: ${error.detail}`, {
+        cause: error,
+      });
     }
     throw error;
   }
@@ -87,7 +89,9 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 function listenError(error: NodeJS.ErrnoException, port: number, host: string): Error {
   switch (error.code) {
     case 'EADDRINUSE':
-      return new ConfigError(`PORT=${port} is already in use on ${host}: stop the other server or choose another PORT`);
+      return new ConfigError(
+        `PORT=${port} is already in use on ${host}: stop the other server or choose another PORT`,
+      );
     case 'EACCES':
       return new ConfigError(`PORT=${port} needs privileges on this system: choose a PORT above 1023`);
     case 'EADDRNOTAVAIL':

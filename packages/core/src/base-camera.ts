@@ -159,6 +159,7 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
   /** Stops capturing now, as an idle timeout would. Viewers stay; their next demand restarts it. */
   async stop(): Promise<void> {
     if (this.#status === 'closed') return;
+    if (this.#status === 'error' && this.#event.hasWaiters) return; // its retry, after the backoff, serves them
     this.#clearTimers();
     this.#lastDemandAt = 0; // only a viewer that is waiting right now restarts it
     if (this.#status === 'error') this.#setStatus('idle');
@@ -185,6 +186,7 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
   #start(): void {
     if (this.#status === 'closed') return;
     this.#setStatus('starting');
+    this.#armIdleTimer(); // stop() clears it; a run must never be left without one
     this.#startedAt = Date.now();
     this.emit('start');
     const abort = new AbortController();
@@ -202,13 +204,19 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
         const result = await iterator.next();
         if (signal.aborted) break;
         if (result.done) {
-          failure = new CameraError('SOURCE_ENDED', 'the driver stopped producing frames', { camera: this.name });
+          failure = new CameraError('SOURCE_ENDED', 'the driver stopped producing frames', {
+            camera: this.name,
+          });
           break;
         }
         if (!looksLikeJpeg(result.value)) {
-          failure = new CameraError('INVALID_FRAME', 'the driver yielded something that is not a JPEG Buffer', {
-            camera: this.name,
-          });
+          failure = new CameraError(
+            'INVALID_FRAME',
+            'the driver yielded something that is not a JPEG Buffer',
+            {
+              camera: this.name,
+            },
+          );
           break;
         }
         this.#publish(result.value);
@@ -231,6 +239,7 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
     this.#framesCaptured += 1;
     this.#lastFrameAt = frame.capturedAt;
     if (this.#status === 'starting') this.#setStatus('running');
+    if (this.#event.hasWaiters) this.#lastDemandAt = frame.capturedAt; // they were demanding until now
     this.#failures = 0;
     this.#event.publish(frame);
     this.emit('frame', frame);
@@ -254,6 +263,7 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
   async #endRun(reason: StopReason): Promise<void> {
     const run = this.#run;
     if (!run) return;
+    if (run.abort.signal.aborted && reason !== 'closed') return run.ended; // already being ended, and restarted
     if (this.#status !== 'closed') this.#setStatus('stopping');
     run.abort.abort();
     await run.ended;
@@ -295,13 +305,17 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
 
   #armRetry(): void {
     if (this.#retryTimer || this.#status !== 'error') return;
-    const at = (this.#lastError?.at ?? 0) + retryDelay(this.#failures, this.#retryInitialDelay, this.#retryMaxDelay);
+    const at =
+      (this.#lastError?.at ?? 0) + retryDelay(this.#failures, this.#retryInitialDelay, this.#retryMaxDelay);
     this.#retryAt = at;
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined;
-      this.#retryAt = undefined;
-      if (this.#status === 'error' && this.#hasDemand()) this.#start();
-    }, Math.max(0, at - Date.now()));
+    this.#retryTimer = setTimeout(
+      () => {
+        this.#retryTimer = undefined;
+        this.#retryAt = undefined;
+        if (this.#status === 'error' && this.#hasDemand()) this.#start();
+      },
+      Math.max(0, at - Date.now()),
+    );
     this.#retryTimer.unref();
   }
 

@@ -1,5 +1,5 @@
-import { CameraError } from './errors.js';
 import type { RawOptions } from './driver.js';
+import { CameraError } from './errors.js';
 
 // Small validators for driver options, so that every driver reports a bad value the same way: the
 // option's name, what it accepts, and what it got. Values from the environment arrive as strings.
@@ -17,7 +17,12 @@ export function numberOption(
   rule: NumberRule & { default: number },
   driver: string,
 ): number;
-export function numberOption(raw: RawOptions, option: string, rule: NumberRule, driver: string): number | undefined;
+export function numberOption(
+  raw: RawOptions,
+  option: string,
+  rule: NumberRule,
+  driver: string,
+): number | undefined;
 export function numberOption(
   raw: RawOptions,
   option: string,
@@ -55,16 +60,23 @@ export function rejectUnknownOptions(raw: RawOptions, known: readonly string[], 
   for (const option of Object.keys(raw)) {
     if (!known.includes(option)) {
       const accepted = known.length ? `known options: ${known.join(', ')}` : 'this driver takes no options';
-      throw new CameraError('INVALID_OPTION', `unknown option "${option}" (${accepted})`, { camera: driver, option });
+      throw new CameraError('INVALID_OPTION', `unknown option "${option}" (${accepted})`, {
+        camera: driver,
+        option,
+      });
     }
   }
 }
 
 export function invalidOption(driver: string, option: string, accepts: string, got: unknown): CameraError {
-  return new CameraError('INVALID_OPTION', `option "${option}" must be ${accepts}, got ${JSON.stringify(got)}`, {
-    camera: driver,
-    option,
-  });
+  return new CameraError(
+    'INVALID_OPTION',
+    `option "${option}" must be ${accepts}, got ${JSON.stringify(got)}`,
+    {
+      camera: driver,
+      option,
+    },
+  );
 }
 
 function describeNumber(rule: NumberRule): string {

@@ -298,7 +298,7 @@ describe('state is per instance', () => {
     const [a, b] = [new TestCamera(), new TestCamera()];
     const waitingA = track(a.subscribe().next());
     const waitingB = track(b.subscribe().next());
-    a.push(3);
+    a.push();
     await flush();
     expect(waitingA.settled).toBe(true);
     expect(waitingB.settled).toBe(false);

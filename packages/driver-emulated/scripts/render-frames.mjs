@@ -40,6 +40,8 @@ const outDir = fileURLToPath(new URL('../frames/', import.meta.url));
 await mkdir(outDir, { recursive: true });
 for (const digit of [1, 2, 3]) {
   const file = `${outDir}${digit}.jpg`;
-  await sharp(Buffer.from(svgFor(digit))).jpeg({ quality: 85, mozjpeg: true }).toFile(file);
+  await sharp(Buffer.from(svgFor(digit)))
+    .jpeg({ quality: 85, mozjpeg: true })
+    .toFile(file);
   console.log(`wrote ${file}`);
 }

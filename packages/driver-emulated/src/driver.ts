@@ -20,7 +20,12 @@ export function parseEmulatedOptions(raw: RawOptions): EmulatedCameraOptions {
   try {
     return { fps, files: expandFrameFiles(paths) };
   } catch (error) {
-    throw invalidOption(NAME, 'frames', `JPEG files or directories holding them (${(error as Error).message})`, raw.frames);
+    throw invalidOption(
+      NAME,
+      'frames',
+      `JPEG files or directories holding them (${(error as Error).message})`,
+      raw.frames,
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { BaseCamera, type CameraOptions, CameraError, delay, looksLikeJpeg } from '@cam/core';
+import { BaseCamera, CameraError, type CameraOptions, delay, looksLikeJpeg } from '@cam/core';
 import { defaultFrameFiles } from './frame-files.js';
 
 export interface EmulatedCameraOptions {
@@ -20,7 +20,8 @@ export class EmulatedCamera extends BaseCamera {
   constructor(options: EmulatedCameraOptions = {}, camera: CameraOptions = {}) {
     super({ name: 'emulated', ...camera });
     this.fps = options.fps ?? 1;
-    if (!(this.fps > 0 && this.fps <= 1000)) throw new TypeError(`fps must be from 0 to 1000, got ${this.fps}`);
+    if (!(this.fps > 0 && this.fps <= 1000))
+      throw new TypeError(`fps must be from 0 to 1000, got ${this.fps}`);
     this.files = options.files?.length ? [...options.files] : defaultFrameFiles();
   }
 
@@ -43,7 +44,10 @@ export class EmulatedCamera extends BaseCamera {
     try {
       data = await readFile(file);
     } catch (error) {
-      throw new CameraError('DEVICE_NOT_FOUND', `cannot read frame file ${file}`, { camera: this.name, cause: error });
+      throw new CameraError('DEVICE_NOT_FOUND', `cannot read frame file ${file}`, {
+        camera: this.name,
+        cause: error,
+      });
     }
     if (!looksLikeJpeg(data)) {
       throw new CameraError('INVALID_FRAME', `${file} is not a JPEG file`, { camera: this.name });

@@ -1,4 +1,4 @@
 export { driver, parseEmulatedOptions } from './driver.js';
-export { EmulatedCamera } from './emulated-camera.js';
 export type { EmulatedCameraOptions } from './emulated-camera.js';
+export { EmulatedCamera } from './emulated-camera.js';
 export { defaultFrameFiles } from './frame-files.js';

@@ -65,7 +65,8 @@ export class MjpegParser {
           this.#state = 'closed';
           return false;
         }
-        if (!line.equals(this.#delimiter)) throw new MjpegParseError(`expected "${this.#delimiter}", got ${show(line)}`);
+        if (!line.equals(this.#delimiter))
+          throw new MjpegParseError(`expected "${this.#delimiter}", got ${show(line)}`);
         this.#state = 'headers';
         this.#headers = {};
         return undefined;
@@ -99,7 +100,8 @@ export class MjpegParser {
         return { headers: this.#headers, body: Buffer.from(body) };
       }
       case 'closed':
-        if (this.#buffer.length) throw new MjpegParseError(`${this.#buffer.length} bytes after the close delimiter`);
+        if (this.#buffer.length)
+          throw new MjpegParseError(`${this.#buffer.length} bytes after the close delimiter`);
         return false;
     }
   }
@@ -107,7 +109,8 @@ export class MjpegParser {
   #takeLine(): Buffer | undefined {
     const end = this.#buffer.indexOf('\r\n');
     if (end < 0) {
-      if (this.#buffer.length > 4096) throw new MjpegParseError('no line end within 4096 bytes of a part header');
+      if (this.#buffer.length > 4096)
+        throw new MjpegParseError('no line end within 4096 bytes of a part header');
       return undefined;
     }
     const line = this.#buffer.subarray(0, end);

@@ -12,7 +12,9 @@ export function sendCameraError(res: ServerResponse, error: unknown): void {
     return;
   }
   const cameraError =
-    error instanceof CameraError ? error : new CameraError('DRIVER_FAILED', String((error as Error)?.message ?? error));
+    error instanceof CameraError
+      ? error
+      : new CameraError('DRIVER_FAILED', String((error as Error)?.message ?? error));
   const body = JSON.stringify({ error: { code: cameraError.code, message: cameraError.message } });
   res.writeHead(503, {
     ...NO_CACHE_HEADERS,

@@ -24,7 +24,10 @@ const partHeaders = new WeakMap<Frame, Buffer>();
 export function partHeader(frame: Frame): Buffer {
   let header = partHeaders.get(frame);
   if (!header) {
-    header = Buffer.from(`Content-Type: image/jpeg\r\nContent-Length: ${frame.data.length}\r\n\r\n`, 'latin1');
+    header = Buffer.from(
+      `Content-Type: image/jpeg\r\nContent-Length: ${frame.data.length}\r\n\r\n`,
+      'latin1',
+    );
     partHeaders.set(frame, header);
   }
   return header;

@@ -1,4 +1,4 @@
-import { type BaseCamera } from '@cam/core';
+import type { BaseCamera } from '@cam/core';
 import { sendCameraError } from './errors.js';
 import { NO_CACHE_HEADERS } from './headers.js';
 import type { RequestHandler } from './stream.js';
@@ -12,7 +12,10 @@ export interface SnapshotHandlerOptions {
  * A `(req, res)` handler that answers one JPEG: the newest frame, or the first one after starting an
  * idle camera. 503 with a JSON error when the camera fails or no frame arrives in time.
  */
-export function createSnapshotHandler(camera: BaseCamera, options: SnapshotHandlerOptions = {}): RequestHandler {
+export function createSnapshotHandler(
+  camera: BaseCamera,
+  options: SnapshotHandlerOptions = {},
+): RequestHandler {
   const timeout = options.timeout ?? 10_000;
   return (_req, res) => {
     camera.snapshot(timeout).then(

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type BaseCamera, CameraError, type Frame, type Viewer } from '@cam/core';
+import type { BaseCamera, CameraError, Frame, Viewer } from '@cam/core';
 import { sendCameraError } from './errors.js';
 import { NO_CACHE_HEADERS } from './headers.js';
 import { CLOSE_DELIMITER, FIRST_DELIMITER, PART_END, partHeader, STREAM_CONTENT_TYPE } from './multipart.js';
@@ -32,7 +32,12 @@ export function createStreamHandler(camera: BaseCamera, options: StreamHandlerOp
   };
 }
 
-async function pump(viewer: Viewer, req: IncomingMessage, res: ServerResponse, options: StreamHandlerOptions) {
+async function pump(
+  viewer: Viewer,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: StreamHandlerOptions,
+) {
   let frame: Frame;
   try {
     frame = await viewer.next();
@@ -70,4 +75,3 @@ function writePart(res: ServerResponse, frame: Frame): void {
   res.write(PART_END);
   res.uncork();
 }
-

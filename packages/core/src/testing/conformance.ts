@@ -62,18 +62,25 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
           const received = await Promise.all(
             viewers.map(async (viewer) => {
               const frames: Frame[] = [];
-              for (let i = 0; i < 3; i++) frames.push(await within(viewer.next(), frameTimeout, `frame ${i + 1}`));
+              for (let i = 0; i < 3; i++)
+                frames.push(await within(viewer.next(), frameTimeout, `frame ${i + 1}`));
               return frames;
             }),
           );
           const bySeq = new Map<number, Buffer>();
           for (const frames of received) {
             for (let i = 1; i < frames.length; i++) {
-              check(frames[i]!.seq > frames[i - 1]!.seq, `a viewer got frame ${frames[i]!.seq} twice or out of order`);
+              check(
+                frames[i]!.seq > frames[i - 1]!.seq,
+                `a viewer got frame ${frames[i]!.seq} twice or out of order`,
+              );
             }
             for (const frame of frames) {
               const seen = bySeq.get(frame.seq);
-              check(!seen || seen === frame.data, `frame ${frame.seq} reached two viewers as different buffers`);
+              check(
+                !seen || seen === frame.data,
+                `frame ${frame.seq} reached two viewers as different buffers`,
+              );
               bySeq.set(frame.seq, frame.data);
             }
           }
@@ -148,7 +155,11 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
           await within(b.subscribe().next(), frameTimeout, 'a frame from the second camera');
           await a.close();
           check(b.state.status === 'running', `closing one camera changed the other to ${b.state.status}`);
-          await within(b.subscribe().next(), frameTimeout, 'a frame from the second camera after the first closed');
+          await within(
+            b.subscribe().next(),
+            frameTimeout,
+            'a frame from the second camera after the first closed',
+          );
         } finally {
           await Promise.all([a.close(), b.close()]);
         }
@@ -164,10 +175,15 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
         await within(viewer.next(), frameTimeout, 'the first frame');
         const pending = viewer.next();
         await within(camera.close(), frameTimeout, 'close()');
-        const [outcome] = await Promise.allSettled([within(pending, 1000, 'the waiting viewer to be released')]);
+        const [outcome] = await Promise.allSettled([
+          within(pending, 1000, 'the waiting viewer to be released'),
+        ]);
         if (outcome?.status === 'rejected') {
           const code = (outcome.reason as CameraError).code;
-          check(code === 'CAMERA_CLOSED', `a released viewer should get CAMERA_CLOSED, got ${String(outcome.reason)}`);
+          check(
+            code === 'CAMERA_CLOSED',
+            `a released viewer should get CAMERA_CLOSED, got ${String(outcome.reason)}`,
+          );
         }
         check(camera.state.status === 'closed', `status should be closed, is ${camera.state.status}`);
         let refused = false;
@@ -214,7 +230,10 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
     return await Promise.race([
       promise,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`conformance: timed out after ${ms} ms waiting for ${what}`)), ms);
+        timer = setTimeout(
+          () => reject(new Error(`conformance: timed out after ${ms} ms waiting for ${what}`)),
+          ms,
+        );
       }),
     ]);
   } finally {

@@ -1,5 +1,5 @@
-export { runConformanceSuite } from './conformance.js';
 export type { ConformanceSuiteOptions } from './conformance.js';
-export { TestCamera } from './test-camera.js';
+export { runConformanceSuite } from './conformance.js';
 export type { TestCameraOptions } from './test-camera.js';
+export { TestCamera } from './test-camera.js';
 export { testJpeg, testJpegNumber } from './test-frames.js';
