@@ -265,6 +265,7 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
     if (!run) return;
     if (run.abort.signal.aborted && reason !== 'closed') return run.ended; // already being ended, and restarted
     if (this.#status !== 'closed') this.#setStatus('stopping');
+    this.#event.forgetLatest(); // a viewer arriving now must wait for a fresh frame, not get a stale one
     run.abort.abort();
     await run.ended;
     if (this.#status === 'closed' && reason !== 'closed') return; // close() reports this end itself

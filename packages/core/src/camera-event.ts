@@ -184,7 +184,8 @@ export class Viewer implements AsyncIterable<Frame> {
         try {
           yield await this.next();
         } catch (error) {
-          if (this.#closed) return;
+          // The viewer or the whole camera closed: the loop simply ends. Camera failures are thrown.
+          if (this.#closed || (error instanceof CameraError && error.code === 'CAMERA_CLOSED')) return;
           throw error;
         }
       }

@@ -332,3 +332,35 @@ describe('CameraEvent on its own', () => {
     expect([...event.viewers()]).not.toContain(viewer);
   });
 });
+
+describe('ending a loop and a stop', () => {
+  test('a for-await loop over a viewer ends quietly when the camera closes', async () => {
+    const { camera, viewer } = await cameraWithViewer();
+    const seen: number[] = [];
+    const loop = (async () => {
+      for await (const frame of viewer) seen.push(frame.seq);
+    })();
+    camera.push();
+    await flush();
+    await camera.close();
+    await expect(loop).resolves.toBeUndefined();
+    expect(seen).toEqual([2]);
+    expect(viewer.closed).toBe(true);
+  });
+
+  test('a viewer arriving while the camera is stopping waits for a fresh frame instead of the stale one', async () => {
+    const { camera, viewer } = await cameraWithViewer();
+    viewer.close();
+    const stopping = camera.stop();
+    const late = camera.subscribe('late');
+    const next = track(late.next());
+    await flush();
+    expect(next.settled).toBe(false); // not the stale frame 1
+    await stopping;
+    await flush();
+    camera.push();
+    await flush();
+    expect((next.value as Frame).seq).toBe(2);
+    await camera.close();
+  });
+});

@@ -303,7 +303,7 @@ describe('what counts as a failure', () => {
     expect(waiting.error).toMatchObject({ code: 'INVALID_FRAME' });
   });
 
-  test("a CameraError thrown by the driver reaches viewers unchanged", async () => {
+  test('a CameraError thrown by the driver reaches viewers unchanged', async () => {
     const notFound = new CameraError('DEVICE_NOT_FOUND', 'no camera at /dev/video9', { camera: 'scripted' });
     const camera = new ScriptedCamera(async function* () {
       yield* [];
@@ -362,6 +362,10 @@ describe('CameraError', () => {
     const own = new CameraError('DEPENDENCY_MISSING', 'install it');
     expect(toCameraError(own, 'cam')).toBe(own);
     const wrapped = toCameraError(new Error('bad'), 'cam');
-    expect(wrapped).toMatchObject({ code: 'DRIVER_FAILED', camera: 'cam', message: '[cam] [cam] driver failed: bad' });
+    expect(wrapped).toMatchObject({
+      code: 'DRIVER_FAILED',
+      camera: 'cam',
+      message: '[cam] [cam] driver failed: bad',
+    });
   });
 });

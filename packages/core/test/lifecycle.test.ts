@@ -339,10 +339,13 @@ describe('state is per instance', () => {
 });
 
 describe('constructor options', () => {
-  test.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('throws a TypeError for idleTimeout %s', (value) => {
-    expect(() => new TestCamera({ idleTimeout: value })).toThrow(TypeError);
-    expect(() => new TestCamera({ idleTimeout: value })).toThrow(/idleTimeout must be a positive number/);
-  });
+  test.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])(
+    'throws a TypeError for idleTimeout %s',
+    (value) => {
+      expect(() => new TestCamera({ idleTimeout: value })).toThrow(TypeError);
+      expect(() => new TestCamera({ idleTimeout: value })).toThrow(/idleTimeout must be a positive number/);
+    },
+  );
 
   test.each(['viewerTimeout', 'retryInitialDelay', 'retryMaxDelay'] as const)(
     'throws a TypeError naming %s when it is not positive',

@@ -57,7 +57,9 @@ describe('numberOption', () => {
   });
 
   test('rejects a fraction when an integer is required', () => {
-    const error = thrownBy(() => numberOption({ device: '1.5' }, 'device', { integer: true, min: 0 }, 'opencv'));
+    const error = thrownBy(() =>
+      numberOption({ device: '1.5' }, 'device', { integer: true, min: 0 }, 'opencv'),
+    );
     expect(error.message).toBe('[cam] [opencv] option "device" must be an integer >= 0, got "1.5"');
   });
 
@@ -87,7 +89,10 @@ describe('stringListOption', () => {
   });
 
   test('accepts an array of strings, dropping empty items', () => {
-    expect(stringListOption({ images: ['a.jpg', ' ', 'b.jpg'] }, 'images', 'emulated')).toEqual(['a.jpg', 'b.jpg']);
+    expect(stringListOption({ images: ['a.jpg', ' ', 'b.jpg'] }, 'images', 'emulated')).toEqual([
+      'a.jpg',
+      'b.jpg',
+    ]);
   });
 
   test('returns undefined when the option is absent or empty', () => {

@@ -27,10 +27,10 @@ describe('snapshot()', () => {
     camera.push(2);
     await flush();
     const snapshot = track(camera.snapshot());
-    await Promise.resolve();
-    await Promise.resolve();
+    await flush(); // promise callbacks only: no time passes and no frame is pushed
     expect(snapshot.value).toBe(camera.latestFrame);
     expect(snapshot.value?.seq).toBe(3);
+    expect(camera.state.framesCaptured).toBe(3);
   });
 
   test('starts an idle camera and resolves with its first frame', async () => {
@@ -108,7 +108,9 @@ describe('snapshot()', () => {
 describe('close()', () => {
   test('releases waiting viewers with CAMERA_CLOSED', async () => {
     const { camera, viewer } = await runningCamera();
-    const waiting = [track(viewer.next()), track(camera.subscribe('new').next())];
+    const other = camera.subscribe('other');
+    await other.next();
+    const waiting = [track(viewer.next()), track(other.next())];
     await camera.close();
     await flush();
     for (const released of waiting) {
