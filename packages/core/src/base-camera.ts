@@ -37,7 +37,7 @@ export interface CameraState {
   lastError: { code: string; message: string; at: number } | undefined;
   /** Failed runs in a row; reset by a frame. */
   failures: number;
-  /** `Date.now()` when the next retry may start, while in `error`. */
+  /** `Date.now()` when the next retry may start, while in `error` (the retry itself waits for demand). */
   retryAt: number | undefined;
 }
 
@@ -254,6 +254,7 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
     this.#failures += 1;
     this.#lastError = { code: error.code, message: error.message, at: Date.now() };
     this.#setStatus('error');
+    this.#retryAt = this.#nextRetryAt(); // known now, so that callers can say when to come back
     this.emit('failure', error);
     this.emit('stop', 'failed');
     this.#event.fail(error); // released viewers that ask again trigger the retry
@@ -306,8 +307,7 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
 
   #armRetry(): void {
     if (this.#retryTimer || this.#status !== 'error') return;
-    const at =
-      (this.#lastError?.at ?? 0) + retryDelay(this.#failures, this.#retryInitialDelay, this.#retryMaxDelay);
+    const at = this.#nextRetryAt();
     this.#retryAt = at;
     this.#retryTimer = setTimeout(
       () => {
@@ -318,6 +318,12 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
       Math.max(0, at - Date.now()),
     );
     this.#retryTimer.unref();
+  }
+
+  #nextRetryAt(): number {
+    return (
+      (this.#lastError?.at ?? 0) + retryDelay(this.#failures, this.#retryInitialDelay, this.#retryMaxDelay)
+    );
   }
 
   #clearTimers(): void {

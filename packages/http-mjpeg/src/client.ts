@@ -24,6 +24,7 @@ type State = 'delimiter' | 'headers' | 'body' | 'closed';
  */
 export class MjpegParser {
   readonly #delimiter: Buffer;
+  readonly #closeDelimiter: Buffer;
   #buffer: Buffer = Buffer.alloc(0);
   #state: State = 'delimiter';
   #headers: Record<string, string> = {};
@@ -31,6 +32,7 @@ export class MjpegParser {
 
   constructor(boundary = BOUNDARY) {
     this.#delimiter = Buffer.from(`--${boundary}`, 'latin1');
+    this.#closeDelimiter = Buffer.from(`--${boundary}--`, 'latin1');
   }
 
   /** True once the close delimiter (`--frame--`) arrived. */
@@ -61,9 +63,9 @@ export class MjpegParser {
         const line = this.#takeLine();
         if (line === undefined) return false;
         if (line.length === 0) return undefined; // tolerate blank lines before a delimiter
-        if (line.equals(Buffer.concat([this.#delimiter, Buffer.from('--')]))) {
+        if (line.equals(this.#closeDelimiter)) {
           this.#state = 'closed';
-          return false;
+          return undefined; // on to 'closed', which rejects any bytes after it
         }
         if (!line.equals(this.#delimiter))
           throw new MjpegParseError(`expected "${this.#delimiter}", got ${show(line)}`);
@@ -74,6 +76,12 @@ export class MjpegParser {
       case 'headers': {
         const line = this.#takeLine();
         if (line === undefined) return false;
+        // cam writes each delimiter right after a frame's bytes, so a stream that ends on purpose has its
+        // close delimiter where the next part's headers would start.
+        if (Object.keys(this.#headers).length === 0 && line.equals(this.#closeDelimiter)) {
+          this.#state = 'closed';
+          return undefined;
+        }
         if (line.length > 0) {
           const text = line.toString('latin1');
           const colon = text.indexOf(':');

@@ -6,7 +6,7 @@ import { NO_CACHE_HEADERS } from './headers.js';
  * Answers a request that could not get a frame: 503 with a JSON body `{ error: { code, message } }`,
  * and `Retry-After` when the camera will retry.
  */
-export function sendCameraError(res: ServerResponse, error: unknown): void {
+export function sendCameraError(res: ServerResponse, error: unknown, retryAt?: number): void {
   if (res.headersSent) {
     res.end();
     return;
@@ -20,7 +20,12 @@ export function sendCameraError(res: ServerResponse, error: unknown): void {
     ...NO_CACHE_HEADERS,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
-    'Retry-After': '1',
+    'Retry-After': String(retryAfterSeconds(retryAt)),
   });
   res.end(body);
+}
+
+/** Whole seconds until the camera's next retry, at least 1. */
+function retryAfterSeconds(retryAt: number | undefined): number {
+  return retryAt === undefined ? 1 : Math.max(1, Math.ceil((retryAt - Date.now()) / 1000));
 }

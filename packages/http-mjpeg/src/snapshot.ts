@@ -27,7 +27,7 @@ export function createSnapshotHandler(
         });
         res.end(frame.data);
       },
-      (error: unknown) => sendCameraError(res, error),
+      (error: unknown) => sendCameraError(res, error, camera.state.retryAt),
     );
   };
 }

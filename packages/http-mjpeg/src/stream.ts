@@ -9,6 +9,8 @@ export interface StreamHandlerOptions {
   onError?: (error: CameraError, req: IncomingMessage) => void;
 }
 
+const STREAM_HEADERS = { ...NO_CACHE_HEADERS, 'Content-Type': STREAM_CONTENT_TYPE, Connection: 'close' };
+
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
@@ -23,39 +25,45 @@ export function createStreamHandler(camera: BaseCamera, options: StreamHandlerOp
     try {
       viewer = camera.subscribe(req.socket.remoteAddress);
     } catch (error) {
-      sendCameraError(res, error);
+      sendCameraError(res, error, camera.state.retryAt);
       return;
     }
     // Whoever ends the exchange (client gone, response finished), the viewer leaves at once.
     res.once('close', () => viewer.close());
-    void pump(viewer, req, res, options);
+    void pump(camera, viewer, req, res, options);
   };
 }
 
 async function pump(
+  camera: BaseCamera,
   viewer: Viewer,
   req: IncomingMessage,
   res: ServerResponse,
   options: StreamHandlerOptions,
-) {
+): Promise<void> {
   let frame: Frame;
   try {
     frame = await viewer.next();
   } catch (error) {
     if (!viewer.closed) {
       options.onError?.(error as CameraError, req);
-      sendCameraError(res, error);
+      sendCameraError(res, error, camera.state.retryAt);
     }
     return;
   }
-  res.writeHead(200, { ...NO_CACHE_HEADERS, 'Content-Type': STREAM_CONTENT_TYPE, Connection: 'close' });
+  res.writeHead(200, STREAM_HEADERS);
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
   res.write(FIRST_DELIMITER);
   for (;;) {
-    if (res.writableNeedDrain) {
-      viewer.framesSkipped += 1; // the socket still holds an earlier frame: skip this one
-    } else {
-      writePart(res, frame);
-    }
+    writePart(res, frame);
+    // A client that has not taken this frame yet gets no other: wait until the socket drains, then ask
+    // for the newest frame, skipping the ones captured meanwhile. While it waits it does not ask, so,
+    // as in the original, a client stuck for `viewerTimeout` stops counting as a viewer until it drains.
+    if (res.writableNeedDrain) await drained(res);
+    if (viewer.closed) return;
     try {
       frame = await viewer.next();
     } catch (error) {
@@ -65,6 +73,19 @@ async function pump(
       return;
     }
   }
+}
+
+/** Resolves when `res` drains or closes, whichever comes first, leaving no listener behind. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function writePart(res: ServerResponse, frame: Frame): void {

@@ -1,0 +1,202 @@
+import type { ServerResponse } from 'node:http';
+import { testJpeg, testJpegNumber } from '@cam/core/testing';
+import { afterEach, describe, expect, test } from 'vitest';
+import { createStreamHandler } from '../src/index.js';
+import { partHeader } from '../src/multipart.js';
+import {
+  expectedStream,
+  isWholeJpeg,
+  PART_END_TEXT,
+  type RawClient,
+  type RawClientOptions,
+  recordFrames,
+  Scope,
+  waitUntil,
+} from './support.js';
+
+const scope = new Scope();
+afterEach(() => scope.closeAll());
+
+describe('stream: response and part format', () => {
+  test('answers 200 multipart/x-mixed-replace with no-cache headers, sent with the first frame', async () => {
+    const camera = scope.camera();
+    const server = await scope.serve({ '/stream': createStreamHandler(camera) });
+    const client = await scope.connect(server.port, '/stream');
+
+    await waitUntil(() => camera.opens === 1, 'the camera to open on the first viewer');
+    // Nothing is sent before a frame exists: a camera that cannot start gets a 503 instead.
+    expect(client.status).toBeUndefined();
+    expect(client.rawBytes).toBe(0);
+
+    camera.push();
+    await waitUntil(() => client.parts.length === 1, 'the first part');
+    expect(client.error).toBeUndefined();
+    expect(client.status).toBe(200);
+    expect(client.headers['content-type']).toBe('multipart/x-mixed-replace; boundary=frame');
+    expect(client.headers['cache-control']).toContain('no-cache');
+    expect(client.headers['cache-control']).toContain('no-store');
+    expect(client.headers.pragma).toBe('no-cache');
+    expect(client.headers.expires).toBe('0');
+    expect(client.headers['transfer-encoding']).toBe('chunked');
+    expect(client.headers['content-length']).toBeUndefined();
+  });
+
+  test('each part is image/jpeg with a correct Content-Length and the exact bytes the camera produced', async () => {
+    const camera = scope.camera({ frameSize: 100_000 }); // frames span many TCP reads and HTTP chunks
+    const produced = recordFrames(camera);
+    const server = await scope.serve({ '/stream': createStreamHandler(camera) });
+    const client = await scope.connect(server.port, '/stream', { keepBody: true, feed: [4093, 17, 65_536] });
+
+    for (let n = 1; n <= 3; n++) {
+      camera.push();
+      await waitUntil(() => client.parts.length === n, `part ${n}`);
+    }
+    expect(client.error).toBeUndefined();
+    expect(client.frameNumbers).toEqual([1, 2, 3]);
+    for (const [index, part] of client.parts.entries()) {
+      const frame = produced.get(index + 1)!;
+      expect(part.headers).toEqual({
+        'content-type': 'image/jpeg',
+        'content-length': String(frame.data.length),
+      });
+      expect(frame.data.length).toBeGreaterThanOrEqual(100_000);
+      expect(isWholeJpeg(part.body)).toBe(true);
+      expect(part.body.equals(frame.data)).toBe(true);
+    }
+    // Byte for byte, the whole body: first delimiter, then header, JPEG and delimiter per frame.
+    expect(client.body.equals(expectedStream([1, 2, 3].map((n) => produced.get(n)!.data)))).toBe(true);
+  });
+
+  test("the delimiter follows each frame's bytes at once, without waiting for the next frame", async () => {
+    const camera = scope.camera();
+    const server = await scope.serve({ '/stream': createStreamHandler(camera) });
+    const client = await scope.connect(server.port, '/stream');
+    await waitUntil(() => camera.opens === 1, 'the camera to open');
+
+    camera.push();
+    // Only one frame exists: if the server held the delimiter back until frame 2, this would time out.
+    await waitUntil(
+      () => client.bodyTail.toString('latin1').endsWith(PART_END_TEXT),
+      'the delimiter after frame 1',
+      3000,
+    );
+    expect(camera.state.framesCaptured).toBe(1);
+    expect(client.parts).toHaveLength(1);
+    expect(testJpegNumber(client.parts[0]!.body)).toBe(1);
+    // On the wire too: the last HTTP chunk received carries the delimiter and is complete.
+    expect(client.rawTail.toString('latin1').endsWith(`${PART_END_TEXT}\r\n`)).toBe(true);
+    expect(client.parser.pendingBytes).toBe(0);
+
+    camera.push();
+    await waitUntil(() => client.parts.length === 2, 'part 2');
+    expect(client.bodyTail.toString('latin1').endsWith(PART_END_TEXT)).toBe(true);
+    expect(client.frameNumbers).toEqual([1, 2]);
+  });
+});
+
+describe('stream: several viewers', () => {
+  test('five raw clients each get whole, increasing, shared frames, parsed in any chunk size', async () => {
+    const camera = scope.camera({ interval: 15 });
+    const produced = recordFrames(camera);
+    const server = await scope.serve({ '/stream': createStreamHandler(camera) });
+    const feeds: RawClientOptions['feed'][] = ['bytes', [3, 1, 7, 250, 2], 'whole', [1], 'whole'];
+    const clients: RawClient[] = [];
+    for (const feed of feeds) {
+      clients.push(await scope.connect(server.port, '/stream', { feed }));
+    }
+    await waitUntil(() => camera.state.viewers === 5, 'five viewers');
+
+    await waitUntil(() => clients.every((client) => client.parts.length >= 20), '20 parts on every client');
+
+    for (const client of clients) {
+      expect(client.error).toBeUndefined();
+      expect(client.status).toBe(200);
+      const numbers = client.frameNumbers;
+      for (const [index, part] of client.parts.entries()) {
+        const number = numbers[index]!;
+        expect(isWholeJpeg(part.body)).toBe(true);
+        expect(part.body.equals(produced.get(number)!.data)).toBe(true);
+        if (index > 0) expect(number).toBeGreaterThan(numbers[index - 1]!); // never the same frame twice
+      }
+    }
+    // Every client reads faster than the camera, so from the moment all watch, all get every frame.
+    const lists = clients.map((client) => client.frameNumbers);
+    const from = Math.max(...lists.map((numbers) => numbers[0]!));
+    const to = Math.min(...lists.map((numbers) => numbers.at(-1)!));
+    expect(to - from).toBeGreaterThanOrEqual(10);
+    const window = lists.map((numbers) => numbers.filter((n) => n >= from && n <= to));
+    for (const numbers of window) {
+      expect(numbers).toEqual(Array.from({ length: to - from + 1 }, (_, i) => from + i));
+    }
+    // One camera run serves them all.
+    expect(camera.opens).toBe(1);
+  });
+
+  test("every viewer's socket gets the same header and JPEG buffers for a frame", async () => {
+    const camera = scope.camera();
+    const produced = recordFrames(camera);
+    const written = new Map<ServerResponse, unknown[]>();
+    const handler = createStreamHandler(camera);
+    const server = await scope.serve({
+      '/stream': (req, res) => {
+        const chunks: unknown[] = [];
+        written.set(res, chunks);
+        const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+        res.write = ((...args: unknown[]) => {
+          chunks.push(args[0]);
+          return write(...args);
+        }) as typeof res.write;
+        handler(req, res);
+      },
+    });
+    const a = await scope.connect(server.port, '/stream');
+    const b = await scope.connect(server.port, '/stream');
+    await waitUntil(() => camera.state.viewers === 2, 'two viewers');
+    camera.push();
+    await waitUntil(() => a.parts.length === 1 && b.parts.length === 1, 'frame 1 on both');
+    camera.push();
+    await waitUntil(() => a.parts.length === 2 && b.parts.length === 2, 'frame 2 on both');
+
+    const [writesA, writesB] = [...written.values()];
+    // first delimiter, then per frame: part header, JPEG, delimiter
+    expect(writesA).toHaveLength(7);
+    expect(writesB).toHaveLength(7);
+    for (const n of [1, 2]) {
+      const frame = produced.get(n)!;
+      const at = 1 + (n - 1) * 3;
+      expect(writesA![at]).toBe(partHeader(frame));
+      expect(writesB![at]).toBe(writesA![at]); // the same Buffer object, built once
+      expect(writesA![at + 1]).toBe(frame.data);
+      expect(writesB![at + 1]).toBe(frame.data);
+      expect(writesB![at + 2]).toBe(writesA![at + 2]);
+    }
+    expect(writesA![1]).not.toBe(writesA![4]);
+  });
+});
+
+describe('partHeader', () => {
+  test('is built once per frame and shared by viewers that receive the same frame', async () => {
+    const camera = scope.camera({ frameSize: 5000 });
+    const one = camera.subscribe('one');
+    const two = camera.subscribe('two');
+    const pending = [one.next(), two.next()];
+    camera.push();
+    const [frameOne, frameTwo] = await Promise.all(pending);
+    expect(frameTwo).toBe(frameOne);
+
+    const header = partHeader(frameOne!);
+    expect(partHeader(frameTwo!)).toBe(header);
+    expect(header.toString('latin1')).toBe(
+      `Content-Type: image/jpeg\r\nContent-Length: ${frameOne!.data.length}\r\n\r\n`,
+    );
+
+    camera.push();
+    const next = await one.next();
+    expect(partHeader(next)).not.toBe(header);
+    expect(partHeader(next).toString('latin1')).toContain(`Content-Length: ${next.data.length}\r\n`);
+    // A frame with the same bytes but another identity (another capture) gets its own header.
+    const copy = { ...frameOne!, data: testJpeg(1, 5000) };
+    expect(partHeader(copy)).not.toBe(header);
+    expect(partHeader(copy).equals(header)).toBe(true);
+  });
+});
