@@ -63,7 +63,10 @@ describe('EmulatedCamera', () => {
   test('a frame file that vanished fails the camera with DEVICE_NOT_FOUND, naming the file', async () => {
     const camera = new EmulatedCamera({ files: ['/nonexistent/cam/frame.jpg'] });
     try {
-      const error = await camera.subscribe().next().catch((e: unknown) => e);
+      const error = await camera
+        .subscribe()
+        .next()
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CameraError);
       expect((error as CameraError).code).toBe('DEVICE_NOT_FOUND');
       expect((error as CameraError).message).toContain('/nonexistent/cam/frame.jpg');
@@ -79,7 +82,10 @@ describe('EmulatedCamera', () => {
     await writeFile(file, 'plain text');
     const camera = new EmulatedCamera({ files: [file] });
     try {
-      const error = (await camera.subscribe().next().catch((e: unknown) => e)) as CameraError;
+      const error = (await camera
+        .subscribe()
+        .next()
+        .catch((e: unknown) => e)) as CameraError;
       expect(error.code).toBe('INVALID_FRAME');
     } finally {
       await camera.close();
@@ -115,6 +121,8 @@ describe('emulated driver options', () => {
   });
 
   test('rejects an unknown option, listing the known ones', () => {
-    expect(() => driver.parseOptions({ colour: 'red' })).toThrow(/unknown option "colour" \(known options: fps, frames\)/);
+    expect(() => driver.parseOptions({ colour: 'red' })).toThrow(
+      /unknown option "colour" \(known options: fps, frames\)/,
+    );
   });
 });
