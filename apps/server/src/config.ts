@@ -41,9 +41,10 @@ const schema = z.object({
 
 /** Reads and validates the configuration; throws a {@link ConfigError} naming the first bad variable. */
 export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
-  // An empty variable means "not set", as in most shells' `VAR= command`.
+  // An empty variable means "not set", as in most shells' `VAR= command`; so does one of only blanks
+  // (`PORT= ` would otherwise coerce to port 0, a random port).
   const present = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
   );
   const result = schema.safeParse(present);
   if (!result.success) {

@@ -3,7 +3,7 @@
 import { ConfigError, configFromEnv } from './config.js';
 import { DriverLoadError } from './drivers.js';
 import { createLogger } from './logger.js';
-import { type RunningServer, startServer } from './server.js';
+import { startServer } from './server.js';
 
 /** A configuration problem ends the start with one line on stderr and exit code 1. */
 function refuseToStart(error: unknown): never {
@@ -23,9 +23,25 @@ try {
 }
 const logger = createLogger(config.logLevel);
 
-let server: RunningServer;
+// The signal handlers go in before the start: "listening on" is logged while starting, and a supervisor
+// that sends SIGTERM as soon as it reads that line must get a clean shutdown, not the default kill.
+const starting = startServer(config, logger);
+let shuttingDown = false;
+async function shutdown(signal: NodeJS.Signals): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  logger.info({ signal }, 'shutting down');
+  const server = await starting.catch(() => undefined);
+  if (!server) return; // the start failed: refuseToStart exits
+  await server.close();
+  logger.info('stopped');
+  process.exit(0);
+}
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);
+
 try {
-  server = await startServer(config, logger);
+  await starting;
 } catch (error) {
   refuseToStart(error);
 }
@@ -33,15 +49,3 @@ try {
 // One bad request or driver must never take every viewer down with it: log, and keep serving.
 process.on('uncaughtException', (error) => logger.error({ err: error }, 'uncaught exception'));
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
-
-let shuttingDown = false;
-async function shutdown(signal: NodeJS.Signals): Promise<void> {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  logger.info({ signal }, 'shutting down');
-  await server.close();
-  logger.info('stopped');
-  process.exit(0);
-}
-process.once('SIGINT', shutdown);
-process.once('SIGTERM', shutdown);

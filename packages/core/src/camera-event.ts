@@ -92,8 +92,9 @@ export class CameraEvent {
   close(error: CameraError): void {
     this.#closedWith = error;
     for (const viewer of this.#viewers) viewer._reject(error);
+    const hadViewers = this.#viewers.size > 0;
     this.#viewers.clear();
-    this.#hooks.onViewerCountChange(0);
+    if (hadViewers) this.#hooks.onViewerCountChange(0);
   }
 
   /** @internal Called by a viewer that asks for a frame. */

@@ -1,0 +1,85 @@
+// A real headless Chromium opens the page at / and shows the live stream. Uses the system's
+// /usr/bin/chromium through playwright-core; never downloads a browser.
+import { type Browser, chromium } from 'playwright-core';
+import { afterEach, describe, expect, test } from 'vitest';
+import {
+  BACKGROUND_PROBE,
+  cleanup,
+  colourFrame,
+  missingToolNote,
+  onCleanup,
+  requireTool,
+  sleep,
+  startServer,
+} from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const INSTALL = 'apt-get install chromium';
+
+afterEach(cleanup);
+
+async function launch(): Promise<Browser> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    timeout: 30_000,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  onCleanup(() => browser.close());
+  return browser;
+}
+
+// Runs in the page (a string, so that this package's Node-only types need no DOM): draws the <img> as
+// it is displayed now into a canvas, and returns the RGB of one background pixel of the frame.
+const READ_PIXEL = `(() => {
+  const img = document.getElementById('stream');
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  const context = canvas.getContext('2d');
+  context.drawImage(img, 0, 0);
+  return Array.from(context.getImageData(${BACKGROUND_PROBE.x}, ${BACKGROUND_PROBE.y}, 1, 1).data.slice(0, 3));
+})()`;
+
+describe('headless Chromium', () => {
+  test('shows the live stream in the <img> of /', { timeout: 60_000 }, async (ctx) => {
+    if (!requireTool(CHROMIUM, INSTALL)) ctx.skip(missingToolNote(CHROMIUM, INSTALL));
+    const { proc, url } = await startServer({ CAMERA_FPS: '5' });
+    const browser = await launch();
+    const page = await browser.newPage({ viewport: { width: 800, height: 700 } });
+
+    const response = await page.goto(`${url}/`, { timeout: 10_000 });
+    expect(response?.status()).toBe(200);
+    await page.waitForFunction("document.getElementById('stream')?.naturalWidth === 640", undefined, {
+      timeout: 10_000,
+    });
+    expect(await page.evaluate<number>("document.getElementById('stream').naturalHeight")).toBe(480);
+    // The browser watches: the server counts it as a viewer.
+    await proc.waitForLog({ msg: 'viewers changed', viewers: 1 });
+
+    const first = await page.evaluate<number[]>(READ_PIXEL);
+    expect(colourFrame(first), `displayed pixel rgb(${first.join(',')})`).toBeDefined();
+
+    // Live, not a still: within a few frames the browser displays another of the camera's frames.
+    const seen = new Set([colourFrame(first)]);
+    const deadline = Date.now() + 5000;
+    while (seen.size < 2 && Date.now() < deadline) {
+      await sleep(100);
+      const rgb = await page.evaluate<number[]>(READ_PIXEL);
+      const frame = colourFrame(rgb);
+      expect(frame, `displayed pixel rgb(${rgb.join(',')})`).toBeDefined();
+      seen.add(frame);
+    }
+    expect(seen.size, 'distinct frames displayed within 5 s').toBeGreaterThanOrEqual(2);
+
+    await page.close();
+    await proc.waitForLog({ msg: 'viewers changed', viewers: 0 });
+  });
+});
