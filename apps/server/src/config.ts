@@ -59,14 +59,26 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     host: HOST,
     idleTimeout: Math.round(IDLE_TIMEOUT * 1000),
     logLevel: LOG_LEVEL,
-    driverOptions: driverOptionsFromEnv(present),
+    driverOptions: driverOptionsFromEnv(present, CAMERA),
   };
 }
 
 const DRIVER_OPTION_PREFIX = 'CAMERA_';
 
-function driverOptionsFromEnv(env: Record<string, string | undefined>): Record<string, string> {
+/**
+ * Variables of the original project that users already set, kept as aliases of one driver's option.
+ * The `CAMERA_<OPTION>` spelling wins when both are set.
+ */
+const LEGACY_OPTION_VARIABLES: Record<string, { drivers: readonly string[]; option: string }> = {
+  OPENCV_CAMERA_SOURCE: { drivers: ['opencv', '@cam/driver-opencv'], option: 'source' },
+};
+
+function driverOptionsFromEnv(env: Record<string, string | undefined>, camera: string): Record<string, string> {
   const options: Record<string, string> = {};
+  for (const [name, legacy] of Object.entries(LEGACY_OPTION_VARIABLES)) {
+    const value = env[name];
+    if (value !== undefined && legacy.drivers.includes(camera)) options[legacy.option] = value;
+  }
   for (const [name, value] of Object.entries(env)) {
     if (name.startsWith(DRIVER_OPTION_PREFIX) && value !== undefined) {
       options[optionName(name.slice(DRIVER_OPTION_PREFIX.length))] = value;

@@ -26,6 +26,7 @@ const SHUTDOWN_GRACE_MS = 3000;
 export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
   const driver = await loadDriver(config.camera);
   const options = parseDriverOptions(driver, config.driverOptions);
+  await checkDriverAvailable(driver, options);
   const camera = driver.createCamera(options, { name: driver.name, idleTimeout: config.idleTimeout });
   logCameraEvents(camera, logger);
 
@@ -65,6 +66,17 @@ function parseDriverOptions(driver: CameraDriver, raw: Record<string, string>): 
       throw new ConfigError(`invalid ${variable} for the ${driver.name} driver: ${error.detail}`, {
         cause: error,
       });
+    }
+    throw error;
+  }
+}
+
+async function checkDriverAvailable(driver: CameraDriver, options: unknown): Promise<void> {
+  try {
+    await driver.checkAvailable?.(options);
+  } catch (error) {
+    if (error instanceof CameraError) {
+      throw new ConfigError(`the ${driver.name} driver cannot run here: ${error.detail}`, { cause: error });
     }
     throw error;
   }

@@ -141,3 +141,18 @@ describe('requireTool (the rule for tests that need an installed tool)', () => {
     );
   });
 });
+
+describe('variables of the original project', () => {
+  test('OPENCV_CAMERA_SOURCE sets the opencv driver\'s source option', () => {
+    expect(configFromEnv({ CAMERA: 'opencv', OPENCV_CAMERA_SOURCE: '1' }).driverOptions).toEqual({ source: '1' });
+  });
+
+  test('CAMERA_SOURCE wins over OPENCV_CAMERA_SOURCE', () => {
+    const env = { CAMERA: 'opencv', OPENCV_CAMERA_SOURCE: '1', CAMERA_SOURCE: '2' };
+    expect(configFromEnv(env).driverOptions).toEqual({ source: '2' });
+  });
+
+  test('OPENCV_CAMERA_SOURCE means nothing to other drivers', () => {
+    expect(configFromEnv({ CAMERA: 'emulated', OPENCV_CAMERA_SOURCE: '1' }).driverOptions).toEqual({});
+  });
+});

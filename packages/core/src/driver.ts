@@ -27,6 +27,13 @@ export interface CameraDriver<Options = unknown> {
   parseOptions(raw: RawOptions): Options;
   /** Creates a camera. Must not open the device: that happens on the first demand for a frame. */
   createCamera(options: Options, camera?: CameraOptions): BaseCamera;
+  /**
+   * Optional: checks, without opening the device, that what the driver needs is installed (a native
+   * binding, a command-line tool), so that a server can refuse to start with a clear message instead of
+   * failing on the first viewer. Throws a `CameraError` with code `DEPENDENCY_MISSING` saying what is
+   * missing and how to install it.
+   */
+  checkAvailable?(options: Options): void | Promise<void>;
 }
 
 /** True when `value` has the shape of a {@link CameraDriver}: used to check a dynamically imported module. */
