@@ -1,15 +1,29 @@
 import { z } from 'zod';
 
-/** The server's configuration, read from the environment. Times are in milliseconds. */
-export interface ServerConfig {
+/** One camera as configured. Times are in milliseconds. */
+export interface CameraConfig {
+  /** Unique; appears in URLs (`/cameras/<id>/stream`), logs and metrics. */
+  id: string;
   /** The driver as the user named it: `emulated`, or a package name. */
-  camera: string;
+  driver: string;
+  /** Raw driver options: strings from the environment, any JSON/YAML value from a config file. */
+  options: Record<string, unknown>;
+  idleTimeout: number;
+  /** At most this many stream viewers of this camera at once. */
+  maxViewers: number | undefined;
+  /** How the user spelled `option`, for error messages: `CAMERA_FPS`, or a path in the config file. */
+  describeOption(option: string): string;
+}
+
+/** The server's configuration, from the environment or a config file. */
+export interface ServerConfig {
   port: number;
   host: string;
-  idleTimeout: number;
   logLevel: string;
-  /** `CAMERA_<OPTION>` variables, keyed by option name (`CAMERA_FRAME_RATE` becomes `frameRate`). */
-  driverOptions: Record<string, string>;
+  /** At most this many stream viewers in all. */
+  maxViewers: number | undefined;
+  /** At least one; the first is the default camera, served at `/`, `/video_feed` and `/snapshot.jpg`. */
+  cameras: CameraConfig[];
 }
 
 /** A configuration value the server cannot use; the message names the variable and what it accepts. */
@@ -17,50 +31,80 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const DRIVER_NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i;
 
-const schema = z.object({
-  CAMERA: z
-    .string()
-    .regex(/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i, 'a driver name such as "emulated", or a package name')
-    .default('emulated'),
-  PORT: z.coerce
-    .number({ error: 'an integer from 0 to 65535' })
-    .int('an integer from 0 to 65535')
-    .min(0, 'an integer from 0 to 65535')
-    .max(65535, 'an integer from 0 to 65535')
-    .default(5000),
-  HOST: z.string().min(1, 'a host name or IP address to listen on').default('0.0.0.0'),
-  IDLE_TIMEOUT: z.coerce
-    .number({ error: 'a number of seconds greater than 0' })
-    .positive('a number of seconds greater than 0')
-    .max(86_400, 'at most 86400 seconds')
-    .default(10),
-  LOG_LEVEL: z.enum(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`).default('info'),
+const INTEGER_PORT = 'an integer from 0 to 65535';
+const SECONDS = 'a number of seconds greater than 0';
+const COUNT = 'a whole number greater than 0';
+
+/** The fields the environment and a config file share, coercing strings as the environment needs. */
+export const fields = {
+  driver: z.string().regex(DRIVER_NAME, 'a driver name such as "emulated", or a package name'),
+  port: z.coerce
+    .number({ error: INTEGER_PORT })
+    .int(INTEGER_PORT)
+    .min(0, INTEGER_PORT)
+    .max(65535, INTEGER_PORT),
+  host: z.string().min(1, 'a host name or IP address to listen on'),
+  seconds: z.coerce.number({ error: SECONDS }).positive(SECONDS).max(86_400, 'at most 86400 seconds'),
+  count: z.coerce.number({ error: COUNT }).int(COUNT).positive(COUNT),
+  logLevel: z.enum(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`),
+};
+
+const envSchema = z.object({
+  CAMERA: fields.driver.default('emulated'),
+  PORT: fields.port.default(5000),
+  HOST: fields.host.default('0.0.0.0'),
+  IDLE_TIMEOUT: fields.seconds.default(10),
+  LOG_LEVEL: fields.logLevel.default('info'),
+  MAX_VIEWERS: fields.count.optional(),
 });
 
-/** Reads and validates the configuration; throws a {@link ConfigError} naming the first bad variable. */
+/** The environment without unset variables: an empty or blank one counts as unset (`PORT= cmd`). */
+export function presentVariables(env: NodeJS.ProcessEnv): Record<string, string> {
+  const present: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env))
+    if (value !== undefined && value.trim() !== '') present[name] = value;
+  return present;
+}
+
+/**
+ * Reads the single-camera configuration from the environment, as the original did: CAMERA, PORT, HOST,
+ * IDLE_TIMEOUT, LOG_LEVEL, MAX_VIEWERS and CAMERA_<OPTION>. Throws a {@link ConfigError} naming the
+ * first bad variable.
+ */
 export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
-  // An empty variable means "not set", as in most shells' `VAR= command`; so does one of only blanks
-  // (`PORT= ` would otherwise coerce to port 0, a random port).
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
-  );
-  const result = schema.safeParse(present);
+  const present = presentVariables(env);
+  const result = envSchema.safeParse(present);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const name = String(issue.path[0]);
     throw new ConfigError(`invalid ${name}=${JSON.stringify(present[name])}: expected ${issue.message}`);
   }
-  const { CAMERA, PORT, HOST, IDLE_TIMEOUT, LOG_LEVEL } = result.data;
+  const { CAMERA, PORT, HOST, IDLE_TIMEOUT, LOG_LEVEL, MAX_VIEWERS } = result.data;
+  const { options, variables } = driverOptionsFromEnv(present, CAMERA);
   return {
-    camera: CAMERA,
     port: PORT,
     host: HOST,
-    idleTimeout: Math.round(IDLE_TIMEOUT * 1000),
     logLevel: LOG_LEVEL,
-    driverOptions: driverOptionsFromEnv(present, CAMERA),
+    maxViewers: MAX_VIEWERS,
+    cameras: [
+      {
+        id: cameraIdFor(CAMERA),
+        driver: CAMERA,
+        options,
+        idleTimeout: Math.round(IDLE_TIMEOUT * 1000),
+        maxViewers: undefined,
+        describeOption: (option) => variables[option] ?? driverOptionVariable(option),
+      },
+    ],
   };
+}
+
+/** `emulated` → `emulated`; `@acme/cam-driver-x` → `cam-driver-x`: a camera id for URLs and logs. */
+function cameraIdFor(driver: string): string {
+  return driver.slice(driver.lastIndexOf('/') + 1);
 }
 
 const DRIVER_OPTION_PREFIX = 'CAMERA_';
@@ -73,18 +117,24 @@ const LEGACY_OPTION_VARIABLES: Record<string, { drivers: readonly string[]; opti
   OPENCV_CAMERA_SOURCE: { drivers: ['opencv', '@cam/driver-opencv'], option: 'source' },
 };
 
-function driverOptionsFromEnv(env: Record<string, string | undefined>, camera: string): Record<string, string> {
+function driverOptionsFromEnv(env: Record<string, string>, camera: string) {
   const options: Record<string, string> = {};
+  const variables: Record<string, string> = {};
   for (const [name, legacy] of Object.entries(LEGACY_OPTION_VARIABLES)) {
     const value = env[name];
-    if (value !== undefined && legacy.drivers.includes(camera)) options[legacy.option] = value;
-  }
-  for (const [name, value] of Object.entries(env)) {
-    if (name.startsWith(DRIVER_OPTION_PREFIX) && value !== undefined) {
-      options[optionName(name.slice(DRIVER_OPTION_PREFIX.length))] = value;
+    if (value !== undefined && legacy.drivers.includes(camera)) {
+      options[legacy.option] = value;
+      variables[legacy.option] = name;
     }
   }
-  return options;
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith(DRIVER_OPTION_PREFIX)) {
+      const option = optionName(name.slice(DRIVER_OPTION_PREFIX.length));
+      options[option] = value;
+      variables[option] = name;
+    }
+  }
+  return { options, variables };
 }
 
 /** `FRAME_RATE` → `frameRate`. */

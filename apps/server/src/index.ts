@@ -1,7 +1,13 @@
+export type { AppOptions } from './app.js';
 export { createApp } from './app.js';
-export type { ServerConfig } from './config.js';
+export { cameraState } from './camera-state.js';
+export type { CameraEntry } from './cameras.js';
+export { createCameras } from './cameras.js';
+export type { CameraConfig, ServerConfig } from './config.js';
 export { ConfigError, configFromEnv, driverOptionVariable } from './config.js';
+export { configFromFile } from './config-file.js';
 export { DriverLoadError, installedDrivers, loadDriver } from './drivers.js';
+export { loadConfig } from './load-config.js';
 export { createLogger } from './logger.js';
 export type { RunningServer } from './server.js';
 export { startServer } from './server.js';

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Starts the cam server from the environment: CAMERA, PORT, HOST, IDLE_TIMEOUT, LOG_LEVEL, CAMERA_<OPTION>.
-import { ConfigError, configFromEnv } from './config.js';
+// Starts the cam server: from a config file (--config <path> or CAM_CONFIG) listing cameras, or from the
+// environment for one camera (CAMERA, CAMERA_<OPTION>, PORT, HOST, IDLE_TIMEOUT, LOG_LEVEL, MAX_VIEWERS).
+import { ConfigError } from './config.js';
 import { DriverLoadError } from './drivers.js';
+import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
 
@@ -15,9 +17,9 @@ function refuseToStart(error: unknown): never {
   process.exit(1);
 }
 
-let config: ReturnType<typeof configFromEnv>;
+let config: ReturnType<typeof loadConfig>;
 try {
-  config = configFromEnv(process.env);
+  config = loadConfig(process.env, process.argv.slice(2));
 } catch (error) {
   refuseToStart(error);
 }

@@ -1,85 +1,62 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type BaseCamera, type CameraDriver, CameraError } from '@cam/core';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { logCameraEvents } from './camera-logging.js';
-import { ConfigError, driverOptionVariable, type ServerConfig } from './config.js';
-import { loadDriver } from './drivers.js';
+import { type CameraEntry, createCameras } from './cameras.js';
+import { ConfigError, type ServerConfig } from './config.js';
 
 export interface RunningServer {
   /** Where the server listens, e.g. `http://127.0.0.1:5000`. */
   readonly url: string;
   readonly port: number;
-  readonly camera: BaseCamera;
-  /** Ends every stream, stops the camera (releasing its device) and closes the listener. */
+  readonly cameras: readonly CameraEntry[];
+  /** Ends every stream, stops the cameras (releasing their devices) and closes the listener. */
   close(): Promise<void>;
 }
 
 /** How long open connections get to finish after a shutdown began, before they are cut. */
 const SHUTDOWN_GRACE_MS = 3000;
+/** A connection that sends and receives nothing for this long is closed; streams are exempt. */
+const IDLE_CONNECTION_TIMEOUT_MS = 30_000;
 
 /**
- * Loads the driver, validates its options, and listens. Fails with a {@link ConfigError} or a
+ * Loads the drivers, validates their options, and listens. Fails with a {@link ConfigError} or a
  * `DriverLoadError` before anything is started, so a bad configuration leaves nothing behind.
  */
 export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
-  const driver = await loadDriver(config.camera);
-  const options = parseDriverOptions(driver, config.driverOptions);
-  await checkDriverAvailable(driver, options);
-  const camera = driver.createCamera(options, { name: driver.name, idleTimeout: config.idleTimeout });
-  logCameraEvents(camera, logger);
+  const cameras = await createCameras(config.cameras);
+  for (const entry of cameras) logCameraEvents(entry.camera, logger);
 
-  const server = createServer(createApp(camera, logger));
+  const server = createServer(createApp(cameras, logger, { maxViewers: config.maxViewers }));
+  server.timeout = IDLE_CONNECTION_TIMEOUT_MS;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = IDLE_CONNECTION_TIMEOUT_MS;
   try {
     await listen(server, config.port, config.host);
   } catch (error) {
-    await camera.close();
+    await Promise.all(cameras.map((entry) => entry.camera.close()));
     throw error;
   }
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  logger.info({ url, port, driver: driver.name, idleTimeout: config.idleTimeout }, `listening on ${url}`);
+  const summary = cameras.map((entry) => ({ id: entry.id, driver: entry.driver }));
+  logger.info({ url, port, cameras: summary, driver: cameras[0]!.driver }, `listening on ${url}`);
 
   return {
     url,
     port,
-    camera,
+    cameras,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await camera.close(); // ends every stream with its close delimiter
+      await Promise.all(cameras.map((entry) => entry.camera.close())); // ends every stream
       server.closeIdleConnections();
       const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await closed;
       clearTimeout(cut);
     },
   };
-}
-
-function parseDriverOptions(driver: CameraDriver, raw: Record<string, string>): unknown {
-  try {
-    return driver.parseOptions(raw);
-  } catch (error) {
-    if (error instanceof CameraError && error.code === 'INVALID_OPTION') {
-      const variable = error.option ? driverOptionVariable(error.option) : 'CAMERA_*';
-      throw new ConfigError(`invalid ${variable} for the ${driver.name} driver: ${error.detail}`, {
-        cause: error,
-      });
-    }
-    throw error;
-  }
-}
-
-async function checkDriverAvailable(driver: CameraDriver, options: unknown): Promise<void> {
-  try {
-    await driver.checkAvailable?.(options);
-  } catch (error) {
-    if (error instanceof CameraError) {
-      throw new ConfigError(`the ${driver.name} driver cannot run here: ${error.detail}`, { cause: error });
-    }
-    throw error;
-  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

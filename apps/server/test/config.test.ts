@@ -2,15 +2,18 @@ import { describe, expect, test, vi } from 'vitest';
 import { ConfigError, configFromEnv, driverOptionVariable } from '../src/index.js';
 import { missingToolNote, requireTool } from './helpers.js';
 
+/** The configuration as data (without its describeOption functions), to compare. */
+function plain(config: ReturnType<typeof configFromEnv>) {
+  return JSON.parse(JSON.stringify(config));
+}
+
 describe('configFromEnv', () => {
   test('defaults: the emulated camera on 0.0.0.0:5000, 10 s idle timeout, info logs, no driver options', () => {
-    expect(configFromEnv({})).toEqual({
-      camera: 'emulated',
+    expect(plain(configFromEnv({}))).toEqual({
       port: 5000,
       host: '0.0.0.0',
-      idleTimeout: 10_000,
       logLevel: 'info',
-      driverOptions: {},
+      cameras: [{ id: 'emulated', driver: 'emulated', options: {}, idleTimeout: 10_000 }],
     });
   });
 
@@ -22,12 +25,11 @@ describe('configFromEnv', () => {
       IDLE_TIMEOUT: '2.5',
       LOG_LEVEL: 'debug',
     });
-    expect(config).toMatchObject({
-      camera: '@acme/cam-driver',
-      port: 8080,
-      host: '::1',
+    expect(config).toMatchObject({ port: 8080, host: '::1', logLevel: 'debug' });
+    expect(config.cameras[0]).toMatchObject({
+      id: 'cam-driver',
+      driver: '@acme/cam-driver',
       idleTimeout: 2500,
-      logLevel: 'debug',
     });
   });
 
@@ -40,7 +42,7 @@ describe('configFromEnv', () => {
       CAMERA: 'emulated', // the driver itself, not an option
       PATH: '/usr/bin', // unrelated variables are ignored
     });
-    expect(config.driverOptions).toEqual({
+    expect(config.cameras[0]!.options).toEqual({
       fps: '10',
       frameRate: '30',
       frames: '/a.jpg,/b.jpg',
@@ -50,12 +52,12 @@ describe('configFromEnv', () => {
 
   test('empty strings count as unset, for the server and for driver options', () => {
     const empty = { CAMERA: '', PORT: '', HOST: '', IDLE_TIMEOUT: '', LOG_LEVEL: '', CAMERA_FPS: '' };
-    expect(configFromEnv(empty)).toEqual(configFromEnv({}));
+    expect(plain(configFromEnv(empty))).toEqual(plain(configFromEnv({})));
   });
 
   test('a value of only blanks counts as unset too (PORT=" " must not become port 0)', () => {
     const blank = { PORT: ' ', HOST: '  ', IDLE_TIMEOUT: '\t', CAMERA_FPS: ' ' };
-    expect(configFromEnv(blank)).toEqual(configFromEnv({}));
+    expect(plain(configFromEnv(blank))).toEqual(plain(configFromEnv({})));
   });
 
   test('PORT 0 (any free port) and 65535 are accepted', () => {
@@ -106,7 +108,9 @@ describe('driverOptionVariable', () => {
 
   test('round-trips with configFromEnv', () => {
     for (const option of ['fps', 'frames', 'frameRate', 'device', 'someLongName']) {
-      expect(configFromEnv({ [driverOptionVariable(option)]: 'v' }).driverOptions).toEqual({ [option]: 'v' });
+      expect(configFromEnv({ [driverOptionVariable(option)]: 'v' }).cameras[0]!.options).toEqual({
+        [option]: 'v',
+      });
     }
   });
 });
@@ -143,16 +147,18 @@ describe('requireTool (the rule for tests that need an installed tool)', () => {
 });
 
 describe('variables of the original project', () => {
-  test('OPENCV_CAMERA_SOURCE sets the opencv driver\'s source option', () => {
-    expect(configFromEnv({ CAMERA: 'opencv', OPENCV_CAMERA_SOURCE: '1' }).driverOptions).toEqual({ source: '1' });
+  test("OPENCV_CAMERA_SOURCE sets the opencv driver's source option", () => {
+    expect(configFromEnv({ CAMERA: 'opencv', OPENCV_CAMERA_SOURCE: '1' }).cameras[0]!.options).toEqual({
+      source: '1',
+    });
   });
 
   test('CAMERA_SOURCE wins over OPENCV_CAMERA_SOURCE', () => {
     const env = { CAMERA: 'opencv', OPENCV_CAMERA_SOURCE: '1', CAMERA_SOURCE: '2' };
-    expect(configFromEnv(env).driverOptions).toEqual({ source: '2' });
+    expect(configFromEnv(env).cameras[0]!.options).toEqual({ source: '2' });
   });
 
   test('OPENCV_CAMERA_SOURCE means nothing to other drivers', () => {
-    expect(configFromEnv({ CAMERA: 'emulated', OPENCV_CAMERA_SOURCE: '1' }).driverOptions).toEqual({});
+    expect(configFromEnv({ CAMERA: 'emulated', OPENCV_CAMERA_SOURCE: '1' }).cameras[0]!.options).toEqual({});
   });
 });

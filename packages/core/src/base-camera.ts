@@ -34,6 +34,10 @@ export interface CameraState {
   /** `Date.now()` when the current run started, while there is one. */
   startedAt: number | undefined;
   lastFrameAt: number | undefined;
+  /** Frames that viewers missed because they were slower than the camera, in all. */
+  framesSkipped: number;
+  /** Frames per second over the last second or so of capture; 0 while not capturing. */
+  fps: number;
   lastError: { code: string; message: string; at: number } | undefined;
   /** Failed runs in a row; reset by a frame. */
   failures: number;
@@ -78,6 +82,8 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
   #framesCaptured = 0;
   #startedAt: number | undefined;
   #lastFrameAt: number | undefined;
+  /** Moving average of the time between frames (ms); undefined until two frames of a run arrived. */
+  #frameInterval: number | undefined;
   #lastError: CameraState['lastError'];
   #failures = 0;
   #retryAt: number | undefined;
@@ -150,6 +156,8 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
       framesCaptured: this.#framesCaptured,
       startedAt: this.#startedAt,
       lastFrameAt: this.#lastFrameAt,
+      fps: this.#run && this.#frameInterval ? 1000 / this.#frameInterval : 0,
+      framesSkipped: this.#event.framesSkipped,
       lastError: this.#lastError,
       failures: this.#failures,
       retryAt: this.#retryAt,
@@ -237,8 +245,16 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
   #publish(data: Buffer): void {
     const frame: Frame = { seq: this.#nextSeq++, data, capturedAt: Date.now() };
     this.#framesCaptured += 1;
+    if (this.#status === 'starting') {
+      this.#setStatus('running');
+      this.#frameInterval = undefined;
+    } else if (this.#lastFrameAt !== undefined) {
+      const interval = Math.max(1, frame.capturedAt - this.#lastFrameAt);
+      // An average over roughly the last 10 frames: steady enough to read, quick to follow a change.
+      this.#frameInterval =
+        this.#frameInterval === undefined ? interval : this.#frameInterval * 0.9 + interval * 0.1;
+    }
     this.#lastFrameAt = frame.capturedAt;
-    if (this.#status === 'starting') this.#setStatus('running');
     if (this.#event.hasWaiters) this.#lastDemandAt = frame.capturedAt; // they were demanding until now
     this.#failures = 0;
     this.#event.publish(frame);

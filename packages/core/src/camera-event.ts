@@ -34,6 +34,7 @@ export class CameraEvent {
   readonly #viewerTimeout: number;
   readonly #viewers = new Set<Viewer>();
   #latest: Frame | undefined;
+  #framesSkipped = 0;
   #closedWith: CameraError | undefined;
 
   constructor(hooks: CameraEventHooks, options: CameraEventOptions = {}) {
@@ -44,6 +45,11 @@ export class CameraEvent {
   /** The newest frame, or undefined when the camera has produced none since it last started. */
   get latest(): Frame | undefined {
     return this.#latest;
+  }
+
+  /** Frames that viewers, present or gone, missed because they were slower than the camera. */
+  get framesSkipped(): number {
+    return this.#framesSkipped;
   }
 
   get viewerCount(): number {
@@ -104,6 +110,11 @@ export class CameraEvent {
     this.#hooks.onDemand();
     const latest = this.#latest;
     return latest && latest.seq > viewer.lastSeq ? latest : undefined;
+  }
+
+  /** @internal */
+  _countSkipped(frames: number): void {
+    this.#framesSkipped += frames;
   }
 
   /** @internal */
@@ -210,7 +221,11 @@ export class Viewer implements AsyncIterable<Frame> {
   }
 
   #receive(frame: Frame): Frame {
-    if (this.lastSeq > 0) this.framesSkipped += frame.seq - this.lastSeq - 1;
+    if (this.lastSeq > 0 && frame.seq > this.lastSeq + 1) {
+      const skipped = frame.seq - this.lastSeq - 1;
+      this.framesSkipped += skipped;
+      this.#event._countSkipped(skipped);
+    }
     this.lastSeq = frame.seq;
     this.framesReceived += 1;
     return frame;

@@ -8,6 +8,6 @@ export { isCameraDriver } from './driver.js';
 export type { CameraErrorCode, CameraErrorOptions } from './errors.js';
 export { CameraError, toCameraError } from './errors.js';
 export type { Frame } from './frame.js';
-export { looksLikeJpeg } from './frame.js';
+export { jpegDimensions, looksLikeJpeg } from './frame.js';
 export { invalidOption, numberOption, rejectUnknownOptions, stringListOption } from './options.js';
 export { retryDelay } from './retry.js';

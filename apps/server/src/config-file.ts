@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, configFromEnv, fields, presentVariables, type ServerConfig } from './config.js';
+
+const CAMERA_ID = 'letters, digits, "-" and "_" (at most 64), starting with a letter or digit';
+
+const cameraSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][\w-]{0,63}$/i, CAMERA_ID),
+  driver: fields.driver.default('emulated'),
+  options: z.record(z.string(), z.unknown()).default({}),
+  idleTimeout: fields.seconds.optional(),
+  maxViewers: fields.count.optional(),
+});
+
+const fileSchema = z
+  .strictObject({
+    port: fields.port.optional(),
+    host: fields.host.optional(),
+    logLevel: fields.logLevel.optional(),
+    idleTimeout: fields.seconds.default(10),
+    maxViewers: fields.count.optional(),
+    cameras: z.array(cameraSchema).min(1, 'a list of at least one camera'),
+  })
+  .superRefine((config, context) => {
+    const seen = new Set<string>();
+    config.cameras.forEach((camera, index) => {
+      if (seen.has(camera.id)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['cameras', index, 'id'],
+          message: `a unique id ("${camera.id}" is taken)`,
+        });
+      }
+      seen.add(camera.id);
+    });
+  });
+
+/** Variables that configure the single camera of the environment; meaningless beside a config file. */
+const SINGLE_CAMERA_VARIABLES = /^(CAMERA|CAMERA_\w+|OPENCV_CAMERA_SOURCE|IDLE_TIMEOUT)$/;
+
+/**
+ * Reads a JSON or YAML config file listing several cameras. PORT, HOST, LOG_LEVEL and MAX_VIEWERS from
+ * the environment override the file's values (handy in containers); the single-camera variables
+ * (CAMERA, CAMERA_<OPTION>, IDLE_TIMEOUT) are refused, since the file says which cameras run.
+ */
+export function configFromFile(path: string, env: NodeJS.ProcessEnv): ServerConfig {
+  const conflicting = Object.keys(presentVariables(env)).filter((name) => SINGLE_CAMERA_VARIABLES.test(name));
+  if (conflicting.length) {
+    throw new ConfigError(
+      `${conflicting.join(', ')} cannot be used with a config file (${path}), which lists the cameras: ` +
+        'set them in the file instead',
+    );
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read the config file ${path}: ${(error as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = parse(text); // YAML is a superset of JSON: one parser reads both
+  } catch (error) {
+    throw new ConfigError(`the config file ${path} is not valid JSON or YAML: ${(error as Error).message}`);
+  }
+  const result = fileSchema.safeParse(data ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(
+      `invalid config file ${path}: ${describePath(issue.path, data)}: expected ${issue.message}`,
+    );
+  }
+  const file = result.data;
+  const fromEnv = configFromEnv(pick(env, ['PORT', 'HOST', 'LOG_LEVEL', 'MAX_VIEWERS']));
+  const envSet = presentVariables(env);
+  return {
+    port: envSet.PORT ? fromEnv.port : (file.port ?? 5000),
+    host: envSet.HOST ? fromEnv.host : (file.host ?? '0.0.0.0'),
+    logLevel: envSet.LOG_LEVEL ? fromEnv.logLevel : (file.logLevel ?? 'info'),
+    maxViewers: envSet.MAX_VIEWERS ? fromEnv.maxViewers : file.maxViewers,
+    cameras: file.cameras.map((camera, index) => ({
+      id: camera.id,
+      driver: camera.driver,
+      options: camera.options,
+      idleTimeout: Math.round((camera.idleTimeout ?? file.idleTimeout) * 1000),
+      maxViewers: camera.maxViewers,
+      describeOption: (option) => `cameras[${index}] ("${camera.id}").options.${option} in ${path}`,
+    })),
+  };
+}
+
+/** `['cameras', 1, 'options']` → `cameras[1] ("back").options`. */
+function describePath(path: readonly PropertyKey[], data: unknown): string {
+  let text = '';
+  for (const [position, key] of path.entries()) {
+    if (typeof key === 'number') {
+      text += `[${key}]`;
+      const id = path[position - 1] === 'cameras' ? cameraId(data, key) : undefined;
+      if (id) text += ` ("${id}")`;
+    } else {
+      text += text ? `.${String(key)}` : String(key);
+    }
+  }
+  return text || 'the file';
+}
+
+function cameraId(data: unknown, index: number): string | undefined {
+  const cameras = (data as { cameras?: unknown })?.cameras;
+  const id = Array.isArray(cameras) ? (cameras[index] as { id?: unknown })?.id : undefined;
+  return typeof id === 'string' ? id : undefined;
+}
+
+function pick(env: NodeJS.ProcessEnv, names: readonly string[]): NodeJS.ProcessEnv {
+  return Object.fromEntries(names.map((name) => [name, env[name]]));
+}

@@ -1,0 +1,41 @@
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { jpegDimensions } from '../src/index.js';
+import { TestCamera, testJpeg } from '../src/testing/index.js';
+import { advance, flush } from './support.js';
+
+describe('jpegDimensions', () => {
+  test('reads the size from the start-of-frame segment, past comment segments', () => {
+    expect(jpegDimensions(testJpeg(1, 70_000))).toEqual({ width: 16, height: 16 });
+  });
+
+  test('is undefined for something that is not a JPEG, or is cut before its frame header', () => {
+    expect(jpegDimensions(Buffer.from('not a jpeg at all'))).toBeUndefined();
+    expect(jpegDimensions(testJpeg(1).subarray(0, 30))).toBeUndefined();
+  });
+});
+
+describe('state.fps', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test('follows the capture rate, and is 0 once the camera stopped', async () => {
+    const camera = new TestCamera({ interval: 40, idleTimeout: 1000 });
+    const viewer = camera.subscribe();
+    const reading = (async () => {
+      for (let i = 0; i < 30; i++) await viewer.next();
+    })();
+    await advance(40 * 31);
+    await reading;
+    expect(camera.state.fps).toBeCloseTo(25, 0);
+    viewer.close();
+    await advance(2000);
+    await flush();
+    expect(camera.state.status).toBe('idle');
+    expect(camera.state.fps).toBe(0);
+    await camera.close();
+  });
+});
