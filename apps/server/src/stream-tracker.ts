@@ -31,8 +31,8 @@ export class StreamTracker {
   track(id: string, res: ServerResponse): void {
     const socket = res.socket;
     if (!socket) return;
-    let open = this.#open.get(id);
-    if (!open) this.#open.set(id, (open = new Set()));
+    const open = this.#open.get(id) ?? new Set();
+    this.#open.set(id, open);
     open.add(socket);
     this.#total += 1;
     res.once('close', () => {
