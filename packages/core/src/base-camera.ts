@@ -128,10 +128,13 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
 
   /**
    * One frame: the newest if the camera is running, otherwise the first after it starts. Counts as
-   * demand. Rejects with `TIMEOUT` after `timeout` ms (default 10 000) and with the camera's error.
+   * demand. With `after`, only a frame whose `seq` is greater will do: the newest if it is, otherwise
+   * the next one (cheap polling without duplicates). Rejects with `TIMEOUT` after `timeout` ms (default
+   * 10 000) and with the camera's error.
    */
-  async snapshot(timeout = 10_000): Promise<Frame> {
+  async snapshot(timeout = 10_000, after = 0): Promise<Frame> {
     const viewer = this.subscribe('snapshot');
+    viewer.lastSeq = after;
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([

@@ -221,7 +221,8 @@ export class Viewer implements AsyncIterable<Frame> {
   }
 
   #receive(frame: Frame): Frame {
-    if (this.lastSeq > 0 && frame.seq > this.lastSeq + 1) {
+    // Skips count between frames this viewer received (not from a position a poller asked to start after).
+    if (this.framesReceived > 0 && frame.seq > this.lastSeq + 1) {
       const skipped = frame.seq - this.lastSeq - 1;
       this.framesSkipped += skipped;
       this.#event._countSkipped(skipped);
