@@ -26,7 +26,11 @@ export async function createCameras(configs: readonly CameraConfig[]): Promise<C
   return prepared.map(({ config, driver, options }) => ({
     id: config.id,
     driver: driver.name,
-    camera: driver.createCamera(options, { name: config.id, idleTimeout: config.idleTimeout }),
+    camera: driver.createCamera(options, {
+      name: config.id,
+      idleTimeout: config.idleTimeout,
+      ...(config.maxFps === undefined ? {} : { maxFps: config.maxFps }),
+    }),
     maxViewers: config.maxViewers,
   }));
 }

@@ -11,6 +11,7 @@ const cameraSchema = z.strictObject({
   options: z.record(z.string(), z.unknown()).default({}),
   idleTimeout: fields.seconds.optional(),
   maxViewers: fields.count.optional(),
+  maxFps: fields.fps.optional(),
 });
 
 const fileSchema = z
@@ -37,7 +38,7 @@ const fileSchema = z
   });
 
 /** Variables that configure the single camera of the environment; meaningless beside a config file. */
-const SINGLE_CAMERA_VARIABLES = /^(CAMERA|CAMERA_\w+|OPENCV_CAMERA_SOURCE|IDLE_TIMEOUT)$/;
+const SINGLE_CAMERA_VARIABLES = /^(CAMERA|CAMERA_\w+|OPENCV_CAMERA_SOURCE|IDLE_TIMEOUT|MAX_FPS)$/;
 
 /**
  * Reads a JSON or YAML config file listing several cameras. PORT, HOST, LOG_LEVEL and MAX_VIEWERS from
@@ -85,6 +86,7 @@ export function configFromFile(path: string, env: NodeJS.ProcessEnv): ServerConf
       options: camera.options,
       idleTimeout: Math.round((camera.idleTimeout ?? file.idleTimeout) * 1000),
       maxViewers: camera.maxViewers,
+      maxFps: camera.maxFps,
       describeOption: (option) => `cameras[${index}] ("${camera.id}").options.${option} in ${path}`,
     })),
   };

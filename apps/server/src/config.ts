@@ -11,6 +11,8 @@ export interface CameraConfig {
   idleTimeout: number;
   /** At most this many stream viewers of this camera at once. */
   maxViewers: number | undefined;
+  /** Capture at most this many frames per second. */
+  maxFps: number | undefined;
   /** How the user spelled `option`, for error messages: `CAMERA_FPS`, or a path in the config file. */
   describeOption(option: string): string;
 }
@@ -49,6 +51,10 @@ export const fields = {
   host: z.string().min(1, 'a host name or IP address to listen on'),
   seconds: z.coerce.number({ error: SECONDS }).positive(SECONDS).max(86_400, 'at most 86400 seconds'),
   count: z.coerce.number({ error: COUNT }).int(COUNT).positive(COUNT),
+  fps: z.coerce
+    .number({ error: 'a number of frames per second greater than 0' })
+    .positive('a number of frames per second greater than 0')
+    .max(1000, 'at most 1000 frames per second'),
   logLevel: z.enum(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`),
 };
 
@@ -59,6 +65,7 @@ const envSchema = z.object({
   IDLE_TIMEOUT: fields.seconds.default(10),
   LOG_LEVEL: fields.logLevel.default('info'),
   MAX_VIEWERS: fields.count.optional(),
+  MAX_FPS: fields.fps.optional(),
 });
 
 /** The environment without unset variables: an empty or blank one counts as unset (`PORT= cmd`). */
@@ -71,7 +78,7 @@ export function presentVariables(env: NodeJS.ProcessEnv): Record<string, string>
 
 /**
  * Reads the single-camera configuration from the environment, as the original did: CAMERA, PORT, HOST,
- * IDLE_TIMEOUT, LOG_LEVEL, MAX_VIEWERS and CAMERA_<OPTION>. Throws a {@link ConfigError} naming the
+ * IDLE_TIMEOUT, LOG_LEVEL, MAX_VIEWERS, MAX_FPS and CAMERA_<OPTION>. Throws a {@link ConfigError} naming the
  * first bad variable.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
@@ -82,7 +89,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     const name = String(issue.path[0]);
     throw new ConfigError(`invalid ${name}=${JSON.stringify(present[name])}: expected ${issue.message}`);
   }
-  const { CAMERA, PORT, HOST, IDLE_TIMEOUT, LOG_LEVEL, MAX_VIEWERS } = result.data;
+  const { CAMERA, PORT, HOST, IDLE_TIMEOUT, LOG_LEVEL, MAX_VIEWERS, MAX_FPS } = result.data;
   const { options, variables } = driverOptionsFromEnv(present, CAMERA);
   return {
     port: PORT,
@@ -96,6 +103,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
         options,
         idleTimeout: Math.round(IDLE_TIMEOUT * 1000),
         maxViewers: undefined,
+        maxFps: MAX_FPS,
         describeOption: (option) => variables[option] ?? driverOptionVariable(option),
       },
     ],

@@ -15,6 +15,11 @@ export interface CameraOptions {
   retryInitialDelay?: number;
   /** Longest delay between retries (ms). Default 30 000. */
   retryMaxDelay?: number;
+  /**
+   * Publish at most this many frames per second; frames the driver yields sooner are dropped. Default:
+   * no cap. Better still, ask the driver for a lower rate where it has an option for it.
+   */
+  maxFps?: number;
 }
 
 /**
@@ -72,6 +77,8 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
   readonly idleTimeout: number;
   readonly #retryInitialDelay: number;
   readonly #retryMaxDelay: number;
+  /** The shortest time between published frames (ms), with 10 % leeway for jitter; 0 without a cap. */
+  readonly #minFrameInterval: number;
   readonly #event: CameraEvent;
   #status: CameraStatus = 'idle';
   #run: { abort: AbortController; ended: Promise<void> } | undefined;
@@ -94,6 +101,10 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
     this.idleTimeout = positive(options.idleTimeout ?? 10_000, 'idleTimeout');
     this.#retryInitialDelay = positive(options.retryInitialDelay ?? 1000, 'retryInitialDelay');
     this.#retryMaxDelay = positive(options.retryMaxDelay ?? 30_000, 'retryMaxDelay');
+    this.#minFrameInterval =
+      options.maxFps === undefined
+        ? 0
+        : (1000 / positive(options.maxFps, 'maxFps', 'frames per second')) * 0.9;
     this.#event = new CameraEvent(
       {
         onDemand: () => this.#onDemand(),
@@ -246,7 +257,11 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
   }
 
   #publish(data: Buffer): void {
-    const frame: Frame = { seq: this.#nextSeq++, data, capturedAt: Date.now() };
+    const now = Date.now();
+    if (this.#minFrameInterval && this.#lastFrameAt !== undefined && this.#status === 'running') {
+      if (now - this.#lastFrameAt < this.#minFrameInterval) return; // over maxFps: drop it
+    }
+    const frame: Frame = { seq: this.#nextSeq++, data, capturedAt: now };
     this.#framesCaptured += 1;
     if (this.#status === 'starting') {
       this.#setStatus('running');
@@ -358,9 +373,9 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
   }
 }
 
-function positive(value: number, name: string): number {
+function positive(value: number, name: string, unit = 'milliseconds'): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`${name} must be a positive number of milliseconds, got ${String(value)}`);
+    throw new TypeError(`${name} must be a positive number of ${unit}, got ${String(value)}`);
   }
   return value;
 }

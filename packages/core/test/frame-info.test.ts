@@ -39,3 +39,36 @@ describe('state.fps', () => {
     await camera.close();
   });
 });
+
+describe('maxFps', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test("publishes at most maxFps frames per second, dropping the driver's extra frames", async () => {
+    const camera = new TestCamera({ interval: 10, maxFps: 20 }); // the driver yields 100 fps
+    const viewer = camera.subscribe();
+    const seen: number[] = [];
+    const reading = (async () => {
+      for (;;) {
+        const frame = await viewer.next().catch(() => undefined);
+        if (!frame) return;
+        seen.push(frame.capturedAt);
+      }
+    })();
+    await advance(2000);
+    viewer.close();
+    await reading;
+    expect(camera.state.framesCaptured).toBeGreaterThanOrEqual(38);
+    expect(camera.state.framesCaptured).toBeLessThanOrEqual(42);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]! - seen[i - 1]!).toBeGreaterThanOrEqual(45);
+    await camera.close();
+  });
+
+  test('rejects a maxFps that is not a positive number', () => {
+    expect(() => new TestCamera({ maxFps: 0 })).toThrow(/maxFps must be a positive number/);
+  });
+});
