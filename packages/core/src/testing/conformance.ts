@@ -174,6 +174,7 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
         const viewer = camera.subscribe();
         await within(viewer.next(), frameTimeout, 'the first frame');
         const pending = viewer.next();
+        pending.catch(() => undefined); // close() rejects it at once; it is checked below, not unhandled
         await within(camera.close(), frameTimeout, 'close()');
         const [outcome] = await Promise.allSettled([
           within(pending, 1000, 'the waiting viewer to be released'),

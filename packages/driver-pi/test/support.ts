@@ -1,0 +1,116 @@
+// Shared by this package's tests: the fake rpicam-vid (test/fixtures), its frames, and control of it
+// through the environment that the driver's child process inherits.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
+
+export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+/** Holds the fake `rpicam-vid`. */
+export const FAKE_BIN = join(FIXTURES, 'bin');
+/** Holds only a fake `libcamera-vid`, the tool's older name. */
+export const LEGACY_BIN = join(FIXTURES, 'legacy-bin');
+
+const FRAMES_DIR = join(FIXTURES, 'frames');
+export const FRAME_NAMES: readonly string[] = readdirSync(FRAMES_DIR)
+  .filter((name) => name.endsWith('.jpg'))
+  .sort();
+/** The frames the fake writes, in its order (it loops over them). */
+export const FRAMES: readonly Buffer[] = FRAME_NAMES.map((name) => readFileSync(join(FRAMES_DIR, name)));
+
+/** Which fixture frame (0-based) `data` is, byte for byte; -1 for none. */
+export function frameIndex(data: Buffer): number {
+  return FRAMES.findIndex((frame) => frame.equals(data));
+}
+
+export interface FakeOptions {
+  /** FAKE_RPICAM_MODE: see test/fixtures/fake-rpicam.mjs. */
+  mode?: string;
+  /** The directories on PATH before node's own; default: the one with the fake rpicam-vid. */
+  path?: readonly string[];
+}
+
+export interface Fake {
+  /** Every run's `{ command, args }`, in order. */
+  runs(): { command: string; args: string[] }[];
+  /** Every run's process id, in order. */
+  pids(): number[];
+  /** What the fake recorded: start, SIGINT, SIGTERM, EPIPE, exit <code>. */
+  events(): string[];
+}
+
+/**
+ * Sets up the environment the driver's child inherits for the rest of the test: PATH holds `path` and
+ * node's directory (the fake runs on node), so no real rpicam-vid is ever found; the fake records its
+ * runs to files. Everything is restored when the test finishes.
+ */
+export function useFake(options: FakeOptions = {}): Fake {
+  const dir = mkdtempSync(join(tmpdir(), 'cam-pi-test-'));
+  const files = { args: join(dir, 'args'), pids: join(dir, 'pids'), events: join(dir, 'events') };
+  const variables: Record<string, string | undefined> = {
+    PATH: [...(options.path ?? [FAKE_BIN]), dirname(process.execPath)].join(delimiter),
+    FAKE_RPICAM_MODE: options.mode,
+    FAKE_RPICAM_ARGS_FILE: files.args,
+    FAKE_RPICAM_PID_FILE: files.pids,
+    FAKE_RPICAM_EVENTS_FILE: files.events,
+  };
+  const saved = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]));
+  setEnv(variables);
+  onTestFinished(() => {
+    setEnv(saved);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const lines = (file: string) =>
+    existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+  return {
+    runs: () => lines(files.args).map((line) => JSON.parse(line) as { command: string; args: string[] }),
+    pids: () => lines(files.pids).map(Number),
+    events: () => lines(files.events),
+  };
+}
+
+function setEnv(variables: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(variables)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+}
+
+/**
+ * True while process `pid` exists and has not exited. A zombie (exited, not yet reaped by its parent,
+ * as an orphan may be in a container whose init does not reap) counts as gone.
+ */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false; // gone between the two checks
+  }
+}
+
+/** Waits until `condition()` holds, checking every 10 ms; fails after `timeout` ms saying `what`. */
+export async function waitUntil(condition: () => boolean, timeout: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The error a promise rejects with (fails the test if it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection, but the promise resolved');
+}
