@@ -1,6 +1,6 @@
 import { type BaseCamera, type CameraDriver, CameraError } from '@cam/core';
 import { type CameraConfig, ConfigError } from './config.js';
-import { loadDriver } from './drivers.js';
+import { DriverLoadError, loadDriver } from './drivers.js';
 
 /** A running camera and what the server needs to know about it. */
 export interface CameraEntry {
@@ -18,7 +18,7 @@ export interface CameraEntry {
 export async function createCameras(configs: readonly CameraConfig[]): Promise<CameraEntry[]> {
   const prepared: { config: CameraConfig; driver: CameraDriver; options: unknown }[] = [];
   for (const config of configs) {
-    const driver = await loadDriver(config.driver);
+    const driver = await loadDriverFor(config);
     const options = parseDriverOptions(driver, config);
     await checkDriverAvailable(driver, options, config);
     prepared.push({ config, driver, options });
@@ -33,6 +33,17 @@ export async function createCameras(configs: readonly CameraConfig[]): Promise<C
     }),
     maxViewers: config.maxViewers,
   }));
+}
+
+/** Loads the camera's driver; with several cameras, a failure names the camera whose driver it is. */
+async function loadDriverFor(config: CameraConfig): Promise<CameraDriver> {
+  try {
+    return await loadDriver(config.driver);
+  } catch (error) {
+    const named = config.id === config.driver.slice(config.driver.lastIndexOf('/') + 1);
+    if (!(error instanceof DriverLoadError) || named) throw error;
+    throw new DriverLoadError(`camera "${config.id}": ${error.message}`, { cause: error });
+  }
 }
 
 function parseDriverOptions(driver: CameraDriver, config: CameraConfig): unknown {

@@ -3,26 +3,33 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, configFromEnv, fields, presentVariables, type ServerConfig } from './config.js';
 
+const CAMERAS = 'a list of at least one camera';
 const CAMERA_ID = 'letters, digits, "-" and "_" (at most 64), starting with a letter or digit';
 
-const cameraSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][\w-]{0,63}$/i, CAMERA_ID),
-  driver: fields.driver.default('emulated'),
-  options: z.record(z.string(), z.unknown()).default({}),
-  idleTimeout: fields.seconds.optional(),
-  maxViewers: fields.count.optional(),
-  maxFps: fields.fps.optional(),
-});
+const cameraSchema = z.strictObject(
+  {
+    id: z.string({ error: CAMERA_ID }).regex(/^[a-z0-9][\w-]{0,63}$/i, CAMERA_ID),
+    driver: fields.driver.default('emulated'),
+    options: z.record(z.string(), z.unknown(), { error: 'a mapping of driver options' }).default({}),
+    idleTimeout: fields.seconds.optional(),
+    maxViewers: fields.count.optional(),
+    maxFps: fields.fps.optional(),
+  },
+  { error: 'a camera: a mapping with at least an "id"' },
+);
 
 const fileSchema = z
-  .strictObject({
-    port: fields.port.optional(),
-    host: fields.host.optional(),
-    logLevel: fields.logLevel.optional(),
-    idleTimeout: fields.seconds.default(10),
-    maxViewers: fields.count.optional(),
-    cameras: z.array(cameraSchema).min(1, 'a list of at least one camera'),
-  })
+  .strictObject(
+    {
+      port: fields.port.optional(),
+      host: fields.host.optional(),
+      logLevel: fields.logLevel.optional(),
+      idleTimeout: fields.seconds.default(10),
+      maxViewers: fields.count.optional(),
+      cameras: z.array(cameraSchema, { error: CAMERAS }).min(1, CAMERAS),
+    },
+    { error: 'a mapping of settings with a "cameras" list' },
+  )
   .superRefine((config, context) => {
     const seen = new Set<string>();
     config.cameras.forEach((camera, index) => {
@@ -63,11 +70,21 @@ export function configFromFile(path: string, env: NodeJS.ProcessEnv): ServerConf
   try {
     data = parse(text); // YAML is a superset of JSON: one parser reads both
   } catch (error) {
-    throw new ConfigError(`the config file ${path} is not valid JSON or YAML: ${(error as Error).message}`);
+    // The parser's message goes on with a code frame over several lines: its first line says where.
+    const reason = (error as Error).message.split('\n')[0]!.replace(/:$/, '');
+    throw new ConfigError(`the config file ${path} is not valid JSON or YAML: ${reason}`);
   }
   const result = fileSchema.safeParse(data ?? {});
   if (!result.success) {
     const issue = result.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') {
+      // Name the key itself, and the keys that exist there, as drivers do for unknown options.
+      const known = Object.keys(issue.path.length ? cameraSchema.shape : fileSchema.shape);
+      throw new ConfigError(
+        `invalid config file ${path}: ${describePath([...issue.path, issue.keys[0]!], data)}: ` +
+          `unknown key (known keys: ${known.join(', ')})`,
+      );
+    }
     throw new ConfigError(
       `invalid config file ${path}: ${describePath(issue.path, data)}: expected ${issue.message}`,
     );

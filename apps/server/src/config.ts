@@ -36,19 +36,21 @@ export class ConfigError extends Error {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const DRIVER_NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i;
 
+const DRIVER = 'a driver name such as "emulated", or a package name';
+const HOST = 'a host name or IP address to listen on';
 const INTEGER_PORT = 'an integer from 0 to 65535';
 const SECONDS = 'a number of seconds greater than 0';
 const COUNT = 'a whole number greater than 0';
 
 /** The fields the environment and a config file share, coercing strings as the environment needs. */
 export const fields = {
-  driver: z.string().regex(DRIVER_NAME, 'a driver name such as "emulated", or a package name'),
+  driver: z.string({ error: DRIVER }).regex(DRIVER_NAME, DRIVER),
   port: z.coerce
     .number({ error: INTEGER_PORT })
     .int(INTEGER_PORT)
     .min(0, INTEGER_PORT)
     .max(65535, INTEGER_PORT),
-  host: z.string().min(1, 'a host name or IP address to listen on'),
+  host: z.string({ error: HOST }).min(1, HOST),
   seconds: z.coerce.number({ error: SECONDS }).positive(SECONDS).max(86_400, 'at most 86400 seconds'),
   count: z.coerce.number({ error: COUNT }).int(COUNT).positive(COUNT),
   fps: z.coerce

@@ -19,6 +19,7 @@ function configPath(args: readonly string[]): string | undefined {
       if (!path || path.startsWith('-')) throw new ConfigError('--config needs a path: --config cam.yaml');
     } else if (arg.startsWith('--config=')) {
       path = arg.slice('--config='.length);
+      if (!path) throw new ConfigError('--config needs a path: --config cam.yaml');
     } else {
       throw new ConfigError(`unknown argument ${JSON.stringify(arg)}: the only one is --config <path>`);
     }

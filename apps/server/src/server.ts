@@ -28,7 +28,11 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   const cameras = await createCameras(config.cameras);
   for (const entry of cameras) logCameraEvents(entry.camera, logger);
 
-  const server = createServer(createApp(cameras, logger, { maxViewers: config.maxViewers }));
+  // Checking connections every second (Node's default: 30 s) makes the header timeout bite on time.
+  const server = createServer(
+    { connectionsCheckingInterval: 1000 },
+    createApp(cameras, logger, { maxViewers: config.maxViewers }),
+  );
   server.timeout = IDLE_CONNECTION_TIMEOUT_MS;
   server.headersTimeout = 10_000;
   server.requestTimeout = IDLE_CONNECTION_TIMEOUT_MS;

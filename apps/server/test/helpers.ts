@@ -1,13 +1,15 @@
 // Shared by the server's end-to-end tests: start the real server (dist/main.js) as a child process, read
 // its JSON log lines, read its Motion-JPEG streams over real sockets, run external tools, and clean up.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, request } from 'node:http';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultFrameFiles } from '@cam/driver-emulated';
 import { MjpegParser, type MjpegPart } from '@cam/http-mjpeg/client';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 
 /** The server's entry point, as built by `pnpm turbo run build`. */
 export const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -86,9 +88,13 @@ export class ServerProcess {
   #partial = '';
   readonly #listeners = new Set<() => void>();
 
-  constructor(env: Record<string, string | undefined>) {
+  /** `args` are the server's command-line arguments, such as `['--config', path]`. */
+  constructor(env: Record<string, string | undefined>, args: readonly string[] = []) {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "pnpm turbo run build" first`);
-    this.child = spawn(process.execPath, [MAIN], { env: serverEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [MAIN, ...args], {
+      env: serverEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => this.#onStdout(chunk));
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderr += chunk;
@@ -189,8 +195,11 @@ export interface RunningServer {
 }
 
 /** Starts the server and waits for its "listening on" line; fails with its stderr if it does not start. */
-export async function startServer(env: Record<string, string | undefined> = {}): Promise<RunningServer> {
-  const proc = new ServerProcess(env);
+export async function startServer(
+  env: Record<string, string | undefined> = {},
+  args: readonly string[] = [],
+): Promise<RunningServer> {
+  const proc = new ServerProcess(env, args);
   const line = await proc.waitForLog((l) => l.msg.startsWith('listening on'), { timeout: 10_000 });
   const port = line.port;
   if (typeof port !== 'number' || port <= 0) throw new Error(`no port in ${JSON.stringify(line)}`);
@@ -201,8 +210,9 @@ export async function startServer(env: Record<string, string | undefined> = {}):
 export async function runServerToExit(
   env: Record<string, string | undefined>,
   timeout = 10_000,
+  args: readonly string[] = [],
 ): Promise<Exit & { stdout: string; stderr: string; logs: LogLine[] }> {
-  const proc = new ServerProcess(env);
+  const proc = new ServerProcess(env, args);
   const exit = await within(proc.exited, timeout, `server with ${JSON.stringify(env)} did not exit`);
   return { ...exit, stdout: proc.stdout, stderr: proc.stderr, logs: proc.logs };
 }
@@ -453,4 +463,309 @@ export async function run(
   } finally {
     unregister();
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Temporary files: config files and frame directories, removed at cleanup
+
+/** A new empty directory under the system's temp dir, removed (with its contents) at the next cleanup. */
+export function tempDir(prefix = 'cam-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Writes `text` to `name` in a new temp dir and returns the file's absolute path. */
+export function writeTempFile(name: string, text: string): string {
+  const file = join(tempDir(), name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** A valid baseline JPEG, 320 x 240, of one flat colour (656 bytes): unlike the default 640 x 480 frames. */
+export const SMALL_JPEG: Buffer = Buffer.from(
+  '/9j/4AAQSkZJRgABAgAAAQABAAD/2wBDAAg+Pkk+SVVVVVVVVWRdZGhoaGRkZGRoaGhwcHCDg4NwcHBoaHBwfHyDg4+Tj4eHg4eTk5ubm7q6' +
+    'srLZ2eD/////xABNAAEBAAAAAAAAAAAAAAAAAAAABgEBAQEAAAAAAAAAAAAAAAAAAAUGEAEAAAAAAAAAAAAAAAAAAAAAEQEAAAAAAAAAAAAA' +
+    'AAAAAAAA/8AAEQgA8AFAAwEiAAIRAAMRAP/aAAwDAQACEQMRAD8AigGwQ' +
+    'A'.repeat(598) +
+    'H/9k=',
+  'base64',
+);
+
+/**
+ * `jpeg` with a comment segment (COM, FF FE) holding `label` right after its start-of-image marker: still
+ * a valid JPEG showing the same image, but with bytes of its own that {@link jpegLabel} reads back.
+ */
+export function labelledJpeg(label: string, jpeg: Buffer = SMALL_JPEG): Buffer {
+  const text = Buffer.from(label, 'latin1');
+  const header = Buffer.alloc(4);
+  header.writeUInt16BE(0xfffe, 0);
+  header.writeUInt16BE(text.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), header, text, jpeg.subarray(2)]);
+}
+
+/** The label of a JPEG made by {@link labelledJpeg}, or undefined when it has no comment segment. */
+export function jpegLabel(jpeg: Buffer): string | undefined {
+  if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return undefined;
+  let offset = 2;
+  while (offset + 4 <= jpeg.length && jpeg[offset] === 0xff) {
+    const marker = jpeg[offset + 1]!;
+    if (marker === 0xda || marker === 0xd9) return undefined; // scan data or end: no comment before it
+    const length = jpeg.readUInt16BE(offset + 2);
+    if (marker === 0xfe) return jpeg.subarray(offset + 4, offset + 2 + length).toString('latin1');
+    offset += 2 + length;
+  }
+  return undefined;
+}
+
+/** A new temp dir holding one labelled JPEG per label, as `1.jpg`, `2.jpg`, ... in that order. */
+export function writeFrames(labels: readonly string[]): { dir: string; files: string[] } {
+  const dir = tempDir('cam-frames-');
+  const files = labels.map((label, index) => {
+    const file = join(dir, `${index + 1}.jpg`);
+    writeFileSync(file, labelledJpeg(label));
+    return file;
+  });
+  return { dir, files };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Polling and JSON
+
+/** Calls `check` every `interval` ms until it returns something other than undefined/false; rejects after `timeout`. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  options: { timeout?: number; interval?: number; message?: string } = {},
+): Promise<T> {
+  const { timeout = 5000, interval = 50, message = 'a condition' } = options;
+  const deadline = Date.now() + timeout;
+  let last: unknown;
+  for (;;) {
+    try {
+      const result = await check();
+      if (result !== undefined && result !== false) return result;
+      last = result;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(`timed out after ${timeout} ms waiting for ${message} (last: ${String(last)})`);
+    }
+    await sleep(interval);
+  }
+}
+
+export interface JsonResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/**
+ * The JSON bodies the server answers, all in one type for brevity: each route sends some of these
+ * fields (`/api/cameras` its cameras, an error its error, `/healthz` and `/readyz` a status).
+ */
+export interface ApiBody {
+  cameras: CameraStateJson[];
+  error: { code: string; message: string; parameter?: string };
+  status: string;
+}
+
+/** GETs `url` and parses its JSON body; fails if the response is not `application/json`. */
+export async function getJson<T = ApiBody>(url: string, timeout = 5000): Promise<JsonResponse<T>> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeout) });
+  const type = res.headers.get('content-type') ?? '';
+  const text = await res.text();
+  if (!type.startsWith('application/json')) {
+    throw new Error(`${url}: ${res.status} ${type}, not JSON: ${text.slice(0, 200)}`);
+  }
+  return { status: res.status, headers: res.headers, body: JSON.parse(text) as T };
+}
+
+/** One camera of `GET /api/cameras`, as the server reports it. */
+export interface CameraStateJson {
+  id: string;
+  driver: string;
+  status: 'idle' | 'starting' | 'running' | 'stopping' | 'error' | 'closed';
+  lastError: { code: string; message: string; at: string } | null;
+  retryAt: string | null;
+  fps: number;
+  frameBytes: number | null;
+  resolution: { width: number; height: number } | null;
+  framesCaptured: number;
+  framesSkipped: number;
+  uptimeSeconds: number;
+  lastFrameAt: string | null;
+  viewers: {
+    address: string | null;
+    connectedAt: string;
+    framesSent: number;
+    framesSkipped: number;
+    fps: number;
+  }[];
+}
+
+/** `GET /api/cameras/:id`, expecting a 200. */
+export async function cameraStateOf(url: string, id: string): Promise<CameraStateJson> {
+  const res = await getJson<CameraStateJson>(`${url}/api/cameras/${id}`);
+  if (res.status !== 200)
+    throw new Error(`GET /api/cameras/${id}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Prometheus metrics
+
+export interface MetricFamily {
+  name: string;
+  help: string;
+  type: 'COUNTER' | 'GAUGE' | 'HISTOGRAM' | 'SUMMARY' | 'UNTYPED';
+  samples: { labels: Record<string, string>; value: number }[];
+}
+
+/** A sample line of the text format: name, optional labels, a value, an optional timestamp. */
+const SAMPLE_LINE =
+  /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\\n])*")?(,[a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\\n])*")*,?\})? (NaN|[+-]?Inf|[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)( -?\d+)?$/;
+const COMMENT_LINE =
+  /^# (HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*|TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge|histogram|summary|untyped))$/;
+
+/**
+ * Parses a Prometheus text exposition with `parse-prometheus-text-format`. That parser is lenient (it
+ * reads any line as a sample), so every line is first checked against the format's grammar, and every
+ * sample value must be a number.
+ */
+export function parseMetrics(text: string): Map<string, MetricFamily> {
+  for (const [index, line] of text.split('\n').entries()) {
+    if (line === '' || SAMPLE_LINE.test(line) || COMMENT_LINE.test(line)) continue;
+    throw new Error(`line ${index + 1} is not in the Prometheus text format: ${JSON.stringify(line)}`);
+  }
+  const families = new Map<string, MetricFamily>();
+  for (const family of parsePrometheusTextFormat(text)) {
+    if (families.has(family.name)) throw new Error(`metric ${family.name} appears twice`);
+    families.set(family.name, {
+      name: family.name,
+      help: family.help,
+      type: family.type,
+      samples: family.metrics.map((sample) => {
+        const value = Number(sample.value);
+        if (sample.value === undefined || sample.value === '' || Number.isNaN(value)) {
+          throw new Error(`${family.name}: sample value ${JSON.stringify(sample.value)} is not a number`);
+        }
+        return { labels: sample.labels ?? {}, value };
+      }),
+    });
+  }
+  return families;
+}
+
+/** `GET /metrics`, checked and parsed. */
+export async function scrapeMetrics(url: string): Promise<Map<string, MetricFamily>> {
+  const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) });
+  if (res.status !== 200) throw new Error(`GET /metrics: ${res.status}`);
+  const type = res.headers.get('content-type') ?? '';
+  if (!type.startsWith('text/plain')) throw new Error(`GET /metrics: content-type ${type}`);
+  return parseMetrics(await res.text());
+}
+
+/** The value of `name{camera="<camera>"}`; throws when there is no such sample. */
+export function metricValue(metrics: Map<string, MetricFamily>, name: string, camera: string): number {
+  const family = metrics.get(name);
+  if (!family) throw new Error(`no metric ${name} (have: ${[...metrics.keys()].join(', ')})`);
+  const sample = family.samples.find((s) => s.labels.camera === camera);
+  if (!sample) throw new Error(`no sample ${name}{camera="${camera}"}`);
+  return sample.value;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Raw TCP connections
+
+export interface RawConnection {
+  socket: Socket;
+  /** Everything the server sent, as latin1 text. */
+  received(): string;
+  /** Resolves with the ms from connecting to the connection's end, whoever ended it. */
+  closed: Promise<number>;
+}
+
+/** A bare TCP connection to the server that reads (and keeps) whatever comes, sending only what the test writes. */
+export function rawConnect(port: number): Promise<RawConnection> {
+  return new Promise((resolve, reject) => {
+    const start = Date.now();
+    const chunks: Buffer[] = [];
+    const socket = connect(port, '127.0.0.1');
+    onCleanup(() => socket.destroy());
+    const closed = new Promise<number>((done) => socket.once('close', () => done(Date.now() - start)));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk)); // reading is what lets 'end' and 'close' fire
+    socket.on('error', () => {});
+    socket.once('connect', () =>
+      resolve({ socket, closed, received: () => Buffer.concat(chunks).toString('latin1') }),
+    );
+    socket.once('error', reject);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Servers from a config file
+
+/** Writes `config` as a JSON config file and starts the server with `--config <that file>`. */
+export async function startWithConfig(
+  config: Record<string, unknown>,
+  env: Record<string, string | undefined> = {},
+): Promise<RunningServer & { configPath: string }> {
+  const configPath = writeTempFile('cam.json', JSON.stringify(config, null, 2));
+  return { ...(await startServer(env, ['--config', configPath])), configPath };
+}
+
+/** Labels of the frames of the `back` camera in the multi-camera tests. */
+export const BACK_LABELS = ['back 1', 'back 2', 'back 3'] as const;
+
+/**
+ * Two emulated cameras: `front` loops the default frames ("1", "2", "3", 640 x 480) at `frontFps`, and
+ * `back` loops its own labelled 320 x 240 frames at `backFps`. `front` is the default camera.
+ */
+export async function startTwoCameras(
+  options: {
+    frontFps?: number;
+    backFps?: number;
+    idleTimeout?: number;
+    front?: Record<string, unknown>;
+    back?: Record<string, unknown>;
+    top?: Record<string, unknown>;
+    env?: Record<string, string | undefined>;
+  } = {},
+): Promise<RunningServer & { configPath: string; backFrames: string[] }> {
+  const { files } = writeFrames(BACK_LABELS);
+  const server = await startWithConfig(
+    {
+      idleTimeout: options.idleTimeout ?? 10,
+      ...options.top,
+      cameras: [
+        { id: 'front', options: { fps: options.frontFps ?? 10 }, ...options.front },
+        {
+          id: 'back',
+          driver: 'emulated',
+          options: { fps: options.backFps ?? 5, frames: files },
+          ...options.back,
+        },
+      ],
+    },
+    options.env,
+  );
+  return { ...server, backFrames: files };
+}
+
+/** A labelled JPEG padded with comment segments to about `size` bytes: a big frame, to fill socket buffers. */
+export function paddedJpeg(label: string, size: number): Buffer {
+  const labelled = labelledJpeg(label);
+  const segments: Buffer[] = [];
+  for (let left = size - labelled.length; left > 4; left -= 65_535 + 2) {
+    const length = Math.min(65_535, left - 2);
+    const segment = Buffer.alloc(2 + length, 0x20);
+    segment.writeUInt16BE(0xfffe, 0);
+    segment.writeUInt16BE(length, 2);
+    segments.push(segment);
+  }
+  // After the label's segment, so that jpegLabel still finds the label first.
+  const afterLabel = 2 + 4 + Buffer.byteLength(label, 'latin1');
+  return Buffer.concat([labelled.subarray(0, afterLabel), ...segments, labelled.subarray(afterLabel)]);
 }

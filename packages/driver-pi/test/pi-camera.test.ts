@@ -1,9 +1,9 @@
 // The driver against the fake rpicam-vid (test/fixtures), run as a real child process.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CameraError, type CameraOptions } from '@cam/core';
-import { describe, expect, onTestFinished, test } from 'vitest';
+import { afterAll, describe, expect, onTestFinished, test } from 'vitest';
 import { checkPiAvailable, FIXED_ARGS, PiCamera, type PiCameraOptions } from '../src/index.js';
 import {
   FAKE_BIN,
@@ -35,7 +35,16 @@ async function nextFrames(camera: PiCamera, count: number): Promise<Buffer[]> {
 /** stopTimeout in the escalation tests: each stop step waits this long (ms). */
 const STEP = 500;
 
-const emptyDir = () => mkdtempSync(join(tmpdir(), 'cam-pi-empty-'));
+const emptyDirs: string[] = [];
+/** An empty directory, to put on PATH where no tool is; removed after all tests. */
+const emptyDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cam-pi-empty-'));
+  emptyDirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of emptyDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('PiCamera streaming', () => {
   test('delivers the frames rpicam-vid writes byte for byte, in order, whatever the chunking', async () => {
