@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isOpenCvAvailable, loadOpenCv } from '@cam/driver-opencv';
+import { chromium } from 'playwright-core';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   cleanup,
@@ -116,6 +117,49 @@ describe('CAMERA=opencv', () => {
       expect(decoded.stdout.length, `a ${WIDTH} x ${HEIGHT} RGB image`).toBe(WIDTH * HEIGHT * 3);
     }
     await proc.waitForLog({ msg: 'viewers changed', viewers: 0 });
+  });
+
+  test('a headless Chromium shows the OpenCV stream on /, and the picture moves', {
+    timeout: 60_000,
+  }, async (ctx) => {
+    requireOpenCv(ctx);
+    const CHROMIUM = '/usr/bin/chromium';
+    if (!requireTool(CHROMIUM, 'apt-get install chromium'))
+      ctx.skip(missingToolNote(CHROMIUM, 'apt-get install chromium'));
+    const { url } = await startServer({ CAMERA: 'opencv', CAMERA_SOURCE: SOURCE });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      timeout: 30_000,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    onCleanup(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(`${url}/`, { timeout: 10_000 });
+    await page.waitForFunction(`document.getElementById('stream')?.naturalWidth === ${WIDTH}`, undefined, {
+      timeout: 15_000,
+    });
+    // The whole displayed image, drawn into a canvas: it changes as the ball moves.
+    const snapshot = `(() => {
+      const img = document.getElementById('stream');
+      const canvas = document.createElement('canvas');
+      canvas.width = img.naturalWidth;
+      canvas.height = img.naturalHeight;
+      canvas.getContext('2d').drawImage(img, 0, 0);
+      return canvas.toDataURL('image/png');
+    })()`;
+    const first = await page.evaluate(snapshot);
+    await page.waitForFunction(`${snapshot} !== ${JSON.stringify(first)}`, undefined, {
+      timeout: 10_000,
+      polling: 200,
+    });
   });
 
   test('without the binding, the server stops at start saying what to install', async () => {

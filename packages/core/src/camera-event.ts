@@ -144,6 +144,8 @@ export class Viewer implements AsyncIterable<Frame> {
   framesReceived = 0;
   /** Frames the camera captured that this viewer never received because it was slower. */
   framesSkipped = 0;
+  /** Bytes sent to this viewer: kept by the adapter that sends the frames (e.g. `@cam/http-mjpeg`). */
+  bytesSent = 0;
   readonly #event: CameraEvent;
   #waiter: Waiter | undefined;
   #closed = false;
