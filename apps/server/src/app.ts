@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { cameraState } from './camera-state.js';
 import type { CameraEntry } from './cameras.js';
 import { createBytesSentMetric, createMetrics } from './metrics.js';
+import { offlineFrames } from './offline-frames.js';
 import { indexPage } from './page.js';
 import { StreamTracker } from './stream-tracker.js';
 
@@ -46,7 +47,7 @@ export function createApp(
         if (error.code !== 'CAMERA_CLOSED')
           logger.warn({ camera: entry.id, err: error }, 'stream ended by a camera error');
       };
-      const stream = createStreamHandler(entry.camera, { onError });
+      const stream = createStreamHandler(entry.camera, { onError, offlineFrame: offlineFrames(entry) });
       return [
         entry.id,
         { entry, stream: capped(entry, stream, streams), snapshot: createSnapshotHandler(entry.camera) },

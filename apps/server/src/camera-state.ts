@@ -28,6 +28,7 @@ export function cameraState(entry: CameraEntry, now = Date.now()) {
         connectedAt: iso(viewer.connectedAt),
         framesSent: viewer.framesReceived,
         framesSkipped: viewer.framesSkipped,
+        bytesSent: viewer.bytesSent,
         fps: round(viewer.framesReceived / seconds),
       };
     }),

@@ -6,7 +6,9 @@ import { afterEach, describe, expect, test } from 'vitest';
 import {
   cameraStateOf,
   cleanup,
+  frameNumber,
   getJson,
+  isWholeJpeg,
   type MetricFamily,
   type MjpegStream,
   metricValue,
@@ -269,19 +271,33 @@ describe('a camera whose frame files disappear after the start', () => {
     expect(metricValue(failing, 'cam_camera_up', 'back')).toBe(0);
     expect(metricValue(failing, 'cam_driver_errors_total', 'front')).toBe(0);
 
-    // The retry fails too: the waiting viewer gets a 503 at once rather than hanging.
+    // The viewer is not left with an error or a blank image: its stream opens at once on a generated
+    // "camera offline" frame, and stays open while the camera retries (and fails again).
     const stream = await pending;
-    expect(stream.response.statusCode).toBe(503);
-    expect(Number(stream.response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    await stream.ended;
-    expect(JSON.parse(stream.raw.toString('utf8')).error.code).toBe('DEVICE_NOT_FOUND');
+    expect(stream.response.statusCode).toBe(200);
+    const [offline] = await stream.waitForParts(1, 3000);
+    expect(isWholeJpeg(offline!.body)).toBe(true);
+    expect(frameNumber(offline!.body), "not one of the camera's frames").toBeUndefined();
+    await proc.waitForLog(
+      (line) => line.msg === 'camera failed' && line.camera === 'back' && line.failures === 2,
+      {
+        timeout: 5000,
+      },
+    );
     const retried = await scrapeMetrics(url);
     expect(metricValue(retried, 'cam_driver_errors_total', 'back')).toBe(2);
     expect(metricValue(retried, 'cam_driver_starts_total', 'back')).toBe(2);
-    expect(metricValue(retried, 'cam_viewers', 'back')).toBe(0);
+    expect(metricValue(retried, 'cam_viewers', 'back')).toBe(1);
     const failures = proc.find({ msg: 'camera failed', camera: 'back' });
     expect(failures).toHaveLength(2);
     expect(failures.every((line) => line.level === 50)).toBe(true);
+    expect(stream.closed).toBe(false);
+    stream.close();
+    await waitFor(async () => metricValue(await scrapeMetrics(url), 'cam_viewers', 'back') === 0, {
+      timeout: 3000,
+      interval: 50,
+      message: 'the viewer to leave',
+    });
 
     // Nobody waits any more: ready again. The other camera was never affected.
     expect((await getJson(`${url}/readyz`)).status).toBe(200);

@@ -199,7 +199,9 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
 
   #onDemand(): void {
     this.#lastDemandAt = Date.now();
-    this.#armIdleTimer();
+    // Hot path (every frame of every viewer): no timer churn. A pending check reschedules itself from
+    // #lastDemandAt when it fires.
+    if (!this.#idleTimer) this.#armIdleTimer();
     if (this.#status === 'idle') this.#start();
     else if (this.#status === 'error') this.#armRetry();
     // 'stopping': #endRun restarts once the generator has ended, because demand is recent.

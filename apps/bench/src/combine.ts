@@ -1,0 +1,116 @@
+import type { GroupReport } from './load.js';
+import type { ServerKind, StreamRun } from './scenarios.js';
+import type { Distribution } from './stats.js';
+
+// A scenario measured in several rounds (cam, floor, cam, floor...: the shared machine's noise drifts,
+// and alternating spreads it over both) is reported as one run per server: sums of counts, the worst
+// minimum and 99th percentile, the median of medians.
+
+export function median(values: number[]): number {
+  const sorted = values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+const finite = (values: number[]) => values.filter((value) => !Number.isNaN(value));
+const max = (values: number[]) => (finite(values).length ? Math.max(...finite(values)) : Number.NaN);
+const min = (values: number[]) => (finite(values).length ? Math.min(...finite(values)) : Number.NaN);
+
+export function combineDistributions(list: Distribution[]): Distribution {
+  return {
+    count: sum(list.map((d) => d.count)),
+    min: min(list.map((d) => d.min)),
+    p50: median(list.map((d) => d.p50)),
+    p99: max(list.map((d) => d.p99)),
+    max: max(list.map((d) => d.max)),
+  };
+}
+
+function combineGroups(list: GroupReport[]): GroupReport {
+  const distributions = (pick: (group: GroupReport) => Distribution) => combineDistributions(list.map(pick));
+  return {
+    viewers: list[0]!.viewers,
+    fps: distributions((group) => group.fps),
+    frames: sum(list.map((group) => group.frames)),
+    duplicates: sum(list.map((group) => group.duplicates)),
+    skipped: sum(list.map((group) => group.skipped)),
+    malformed: sum(list.map((group) => group.malformed)),
+    failures: sum(list.map((group) => group.failures)),
+    errors: list.flatMap((group) => group.errors).slice(0, 5),
+    ttff: distributions((group) => group.ttff),
+    gaps: distributions((group) => group.gaps),
+    lag: distributions((group) => group.lag),
+    lastLag: distributions((group) => group.lastLag),
+    lagGrowth: median(list.map((group) => group.lagGrowth)),
+  };
+}
+
+/** One server's rounds as one run. */
+export function combineRuns(runs: StreamRun[]): StreamRun {
+  if (runs.length === 1) return runs[0]!;
+  const slow = runs.flatMap((run) => (run.load.slow ? [run.load.slow] : []));
+  const kernels = runs.flatMap((run) => (run.kernel ? [run.kernel] : []));
+  const cpuMs = sum(runs.map((run) => run.cpu.ms));
+  const frames = sum(runs.map((run) => run.load.fast.frames + (run.load.slow?.frames ?? 0)));
+  const seconds = sum(runs.map((run) => run.load.windowSeconds));
+  return {
+    server: runs[0]!.server,
+    connect: {
+      connected: min(runs.map((run) => run.connect.connected)),
+      failed: sum(runs.map((run) => run.connect.failed)),
+      errors: runs.flatMap((run) => run.connect.errors).slice(0, 5),
+      slowPorts: runs.flatMap((run) => run.connect.slowPorts),
+      seconds: max(runs.map((run) => run.connect.seconds)),
+    },
+    load: {
+      windowSeconds: seconds,
+      fast: combineGroups(runs.map((run) => run.load.fast)),
+      slow: slow.length ? combineGroups(slow) : undefined,
+      clientLoopDelayP99Ms: max(runs.map((run) => run.load.clientLoopDelayP99Ms)),
+    },
+    cameraFps: median(runs.map((run) => run.cameraFps)),
+    cpu: {
+      ms: cpuMs,
+      percentOfCore: (cpuMs / (seconds * 1000)) * 100,
+      perFrameUs: frames > 0 ? (cpuMs * 1000) / frames : Number.NaN,
+      userMs: sum(runs.map((run) => run.cpu.userMs)),
+      systemMs: sum(runs.map((run) => run.cpu.systemMs)),
+    },
+    clientCpuPercent: median(runs.map((run) => run.clientCpuPercent)),
+    rss: {
+      startMiB: runs[0]!.rss.startMiB,
+      maxMiB: max(runs.map((run) => run.rss.maxMiB)),
+      endMiB: runs[runs.length - 1]!.rss.endMiB,
+    },
+    queues: {
+      sockets: max(runs.map((run) => run.queues.sockets)),
+      maxQueuedBytes: max(runs.map((run) => run.queues.maxQueuedBytes)),
+      maxTotalQueuedBytes: max(runs.map((run) => run.queues.maxTotalQueuedBytes)),
+    },
+    kernel: kernels.length
+      ? {
+          serverSendQueue: combineDistributions(kernels.map((kernel) => kernel.serverSendQueue)),
+          clientReceiveQueue: combineDistributions(kernels.map((kernel) => kernel.clientReceiveQueue)),
+        }
+      : undefined,
+  };
+}
+
+export interface CpuRatio {
+  /** cam's CPU per delivered frame over the floor's, in each round (cam and floor measured back to back). */
+  rounds: number[];
+  /** Their median: the figure checked against the target. */
+  median: number;
+}
+
+/** cam's CPU per delivered frame as a multiple of the floor's, round by round. */
+export function cpuRatio(rounds: Partial<Record<ServerKind, StreamRun[]>>): CpuRatio | undefined {
+  const cam = rounds.cam ?? [];
+  const floor = rounds.floor ?? [];
+  const count = Math.min(cam.length, floor.length);
+  if (count === 0) return undefined;
+  const ratios = Array.from({ length: count }, (_, i) => cam[i]!.cpu.perFrameUs / floor[i]!.cpu.perFrameUs);
+  return { rounds: ratios, median: median(ratios) };
+}

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+
+// The synthetic camera's pictures: one real 640x480 JPEG (ffmpeg's testsrc2 pattern, made once for this
+// benchmark), into which each frame writes its sequence number and capture time as a JPEG comment (COM)
+// segment, padded so that every frame has exactly the same size. The cam server and the floor send the
+// same bytes; the load generator reads the comment back to count duplicates, skips and lag.
+
+const BASE = readFileSync(new URL('../assets/testsrc2-640x480.jpg', import.meta.url));
+/** Where the JFIF APP0 segment ends: the comment goes right after it, where decoders expect it. */
+const AFTER_APP0 = 4 + BASE.readUInt16BE(4);
+const TAG = 'cam-bench ';
+/** The comment's own 4 bytes (marker and length) plus the text "cam-bench <seq> <ms>". */
+const MIN_COMMENT = 4 + TAG.length + 40;
+const MAX_SEGMENT = 65_535;
+
+/** The smallest frame this module can make: the picture and a comment with the stamp. */
+export const MIN_FRAME_SIZE = BASE.length + MIN_COMMENT;
+
+/** Milliseconds on a clock that all processes on this machine share (`Date.now()` with a fraction). */
+export function wallClock(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export interface FrameStamp {
+  seq: number;
+  /** {@link wallClock} when the frame was captured. */
+  capturedAt: number;
+}
+
+/**
+ * A 640x480 JPEG of exactly `size` bytes carrying `stamp`. The picture is the same in every frame; the
+ * comment differs, so every frame is distinct.
+ */
+export function makeFrame(stamp: FrameStamp, size: number): Buffer {
+  if (size < MIN_FRAME_SIZE || size - BASE.length > MAX_SEGMENT + 2) {
+    throw new RangeError(`frame size must be from ${MIN_FRAME_SIZE} to ${BASE.length + MAX_SEGMENT + 2}`);
+  }
+  const frame = Buffer.allocUnsafe(size);
+  BASE.copy(frame, 0, 0, AFTER_APP0);
+  const segment = size - BASE.length; // FF FE, the length, the text and its padding
+  frame[AFTER_APP0] = 0xff;
+  frame[AFTER_APP0 + 1] = 0xfe;
+  frame.writeUInt16BE(segment - 2, AFTER_APP0 + 2);
+  const text = `${TAG}${stamp.seq} ${stamp.capturedAt.toFixed(3)} `;
+  const textStart = AFTER_APP0 + 4;
+  frame.write(text, textStart, 'latin1');
+  frame.fill(0x20, textStart + text.length, AFTER_APP0 + segment);
+  BASE.copy(frame, AFTER_APP0 + segment, AFTER_APP0);
+  return frame;
+}
+
+/** How many bytes from a frame's start {@link readStamp} needs. */
+export const STAMP_PREFIX_BYTES = AFTER_APP0 + MIN_COMMENT;
+
+/**
+ * The stamp of a frame made by {@link makeFrame}, from its first {@link STAMP_PREFIX_BYTES} bytes (or
+ * more); undefined when there is none.
+ */
+export function readStamp(prefix: Buffer): FrameStamp | undefined {
+  const at = prefix.indexOf(TAG, 0, 'latin1');
+  if (at < 0) return undefined;
+  const start = at + TAG.length;
+  const end = Math.min(prefix.length, start + 40);
+  const [seq, capturedAt] = prefix.toString('latin1', start, end).split(' ', 2).map(Number);
+  if (!Number.isInteger(seq) || !Number.isFinite(capturedAt)) return undefined;
+  return { seq: seq!, capturedAt: capturedAt! };
+}

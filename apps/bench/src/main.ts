@@ -1,0 +1,163 @@
+// pnpm bench: cam's Motion-JPEG fan-out against a minimal node:http floor, side by side on loopback.
+// This process only orchestrates; the servers and the load generator run in processes of their own.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { combineRuns, cpuRatio } from './combine.js';
+import { describeMachine } from './machine.js';
+import { type BenchOptions, parseOptions, USAGE, UsageError } from './options.js';
+import { fileLimits } from './proc.js';
+import { formatReport } from './report.js';
+import {
+  canBoundSendBuffer,
+  type IdleResult,
+  runCycles,
+  runIdle,
+  runStream,
+  type ServerKind,
+  type StreamResult,
+  type StreamScenario,
+} from './scenarios.js';
+import { checkTargets, type Results } from './targets.js';
+
+function streamScenarios(quick: boolean, boundedSendBuffer: boolean, slowEveryMs = 2000): StreamScenario[] {
+  const pick = (full: number, short: number) => (quick ? short : full);
+  const base = { slow: 0, slowEveryMs: 0, fps: 30, rounds: 1, servers: ['cam', 'floor'] as ServerKind[] };
+  return [
+    { ...base, id: 'one', title: '1 viewer', viewers: 1, warmupSeconds: 1, windowSeconds: pick(3, 2) },
+    {
+      ...base,
+      id: 'hundred',
+      title: '100 viewers',
+      viewers: 100,
+      warmupSeconds: 1.5,
+      windowSeconds: pick(3, 2),
+      rounds: pick(3, 1),
+    },
+    {
+      ...base,
+      id: 'five-hundred',
+      title: '500 viewers',
+      viewers: 500,
+      warmupSeconds: 2,
+      windowSeconds: pick(3, 2),
+      rounds: pick(3, 1),
+      once: ['floor-raw'],
+    },
+    {
+      ...base,
+      id: 'thousand-1fps',
+      title: '1000 viewers at 1 fps',
+      viewers: 1000,
+      fps: 1,
+      warmupSeconds: 2,
+      windowSeconds: pick(8, 4),
+    },
+    {
+      ...base,
+      id: 'slow',
+      title: `10 viewers reading a frame every ${slowEveryMs / 1000} s among 100`,
+      viewers: 100,
+      slow: 10,
+      slowEveryMs,
+      warmupSeconds: 2,
+      windowSeconds: pick(20, 8),
+      servers: ['cam', 'floor'],
+      once: boundedSendBuffer ? ['cam-sndbuf'] : [],
+    },
+  ];
+}
+
+const ALL_IDS = [...streamScenarios(false, false).map((scenario) => scenario.id), 'idle', 'cycles'];
+
+async function run(options: BenchOptions): Promise<void> {
+  const started = performance.now();
+  const machine = describeMachine();
+  const wanted = (id: string) => !options.only || options.only.includes(id);
+  const results: Results = { streams: [], idle: undefined, cycles: [], frameSize: options.frameSize };
+  const progress = (message: string) =>
+    process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
+
+  // The idle scenario mostly waits: it runs beside the others, its server measuring only itself.
+  let idle: Promise<IdleResult> | undefined;
+  if (wanted('idle')) {
+    progress(`idle for ${options.idleSeconds} s after the last viewer leaves (cam), beside the others`);
+    idle = runIdle(options);
+    idle.then(
+      () => progress('idle: done'),
+      () => undefined, // awaited below, where its failure is reported
+    );
+  }
+
+  const files = fileLimits();
+  if (files && files.hard < 1100 && wanted('thousand-1fps')) {
+    progress(`open files are limited to ${files.hard} (ulimit -Hn): 1000 viewers may not all connect`);
+  }
+  const boundedSendBuffer = canBoundSendBuffer();
+  for (const scenario of streamScenarios(options.quick, boundedSendBuffer, options.slowEveryMs)) {
+    if (!wanted(scenario.id)) continue;
+    if (scenario.slow && !boundedSendBuffer) {
+      progress('no python3: skipping the slow viewers on a bounded send buffer (cam-sndbuf)');
+    }
+    const rounds: StreamResult['rounds'] = {};
+    for (let round = 1; round <= scenario.rounds; round++) {
+      const kinds = [...scenario.servers, ...(round === 1 ? (scenario.once ?? []) : [])];
+      for (const kind of kinds) {
+        const of = scenario.rounds > 1 ? `, round ${round} of ${scenario.rounds}` : '';
+        progress(`${scenario.title}${scenario.fps === 1 ? '' : ` at ${scenario.fps} fps`}: ${kind}${of}`);
+        const run = await runStream(scenario, kind, options);
+        rounds[kind] = [...(rounds[kind] ?? []), run];
+      }
+    }
+    const runs: StreamResult['runs'] = {};
+    for (const [kind, list] of Object.entries(rounds)) runs[kind as ServerKind] = combineRuns(list);
+    results.streams.push({ scenario, rounds, runs, cpuRatio: cpuRatio(rounds) });
+  }
+  if (idle) results.idle = await idle;
+  if (wanted('cycles')) {
+    for (const kind of ['cam', 'floor'] as const) {
+      progress(`${options.cycles} connect/disconnect cycles after ${2 * options.cycles} to warm up: ${kind}`);
+      results.cycles.push(await runCycles(kind, options));
+    }
+  }
+
+  const checks = checkTargets(results);
+  const report = formatReport(machine, results, checks, options.quick);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`\n${report}\n\n(${seconds.toFixed(0)} s)`);
+
+  mkdirSync(dirname(options.json), { recursive: true });
+  writeFileSync(
+    options.json,
+    `${JSON.stringify({ machine, options, seconds, targets: checks, results }, null, 2)}\n`,
+  );
+  process.stderr.write(`results: ${options.json}\n`);
+  if (options.readme) updateReadme(report);
+}
+
+/** Replaces the README's latest results, between its bench markers, with `report`. */
+function updateReadme(report: string): void {
+  const path = new URL('../README.md', import.meta.url);
+  const readme = readFileSync(path, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const from = readme.indexOf(start);
+  const to = readme.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`README.md has no ${start} ... ${end} section`);
+  writeFileSync(path, `${readme.slice(0, from + start.length)}\n\n${report}\n\n${readme.slice(to)}`);
+  process.stderr.write('README.md updated\n');
+}
+
+try {
+  const options = parseOptions(process.argv.slice(2));
+  const unknown = options.only?.filter((id) => !ALL_IDS.includes(id));
+  if (unknown?.length)
+    throw new UsageError(`unknown scenario ${unknown.join(', ')} (known: ${ALL_IDS.join(', ')})`);
+  await run(options);
+} catch (error) {
+  if (error instanceof UsageError) {
+    if (error.message) console.error(`bench: ${error.message}\n`);
+    console.error(USAGE);
+    process.exit(error.message ? 2 : 0);
+  }
+  throw error;
+}

@@ -1,0 +1,412 @@
+import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CpuRatio } from './combine.js';
+import { Child, type StartOptions } from './ipc.js';
+import type { ConnectResult, CyclesResult, LoadReport } from './load.js';
+import type { BenchOptions } from './options.js';
+import { cpuMs, fileLimits, rssBytes, statCpu, tcpSockets } from './proc.js';
+import type { ServerInfo, ServerParams, ServerStats } from './server-process.js';
+import { type Distribution, distribution, Samples } from './stats.js';
+
+/**
+ * cam; the floor (the same response, the least work); the floor without HTTP chunked encoding; cam on a
+ * listening socket whose send buffer was bounded outside Node (see {@link SEND_BUFFER}).
+ */
+export type ServerKind = 'cam' | 'floor' | 'floor-raw' | 'cam-sndbuf';
+
+/**
+ * The SO_SNDBUF asked for in the `cam-sndbuf` runs; Linux doubles it for its bookkeeping, so a
+ * connection's kernel send queue holds about one 30 KB frame instead of up to 4 MiB on loopback.
+ */
+export const SEND_BUFFER = 16 * 1024;
+
+/**
+ * Node cannot set SO_SNDBUF on a TCP socket (there is no API for it), but Linux gives every accepted
+ * connection the send buffer of its listening socket, and Node can listen on an inherited one. This
+ * Python program makes that socket, as systemd's socket activation does with `SendBuffer=`, and then
+ * becomes the node server (same process, same IPC channel). argv: node, script, params (JSON).
+ */
+const LISTEN_WITH_SEND_BUFFER = `
+import json, os, socket, sys
+node, script, params = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, params['sendBuffer'])
+s.bind(('127.0.0.1', 0))
+s.listen(4096)
+fd = s.detach()
+os.set_inheritable(fd, True)
+params['fd'] = fd
+os.execv(node, [node, script, json.dumps(params)])
+`;
+
+/** Whether python3 is here to make the bounded listening socket of the `cam-sndbuf` runs. */
+export function canBoundSendBuffer(): boolean {
+  try {
+    execFileSync('python3', ['-c', 'import socket, os'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface StreamScenario {
+  id: string;
+  title: string;
+  viewers: number;
+  /** Viewers among them that read one frame every `slowEveryMs`. */
+  slow: number;
+  slowEveryMs: number;
+  fps: number;
+  warmupSeconds: number;
+  /** The measurement window of each run. */
+  windowSeconds: number;
+  /** Each round measures every server in `servers`, in this order, back to back. */
+  rounds: number;
+  servers: ServerKind[];
+  /** Servers measured once, at the end of the first round (for scale, not checked). */
+  once?: ServerKind[];
+}
+
+export interface StreamRun {
+  server: ServerKind;
+  connect: ConnectResult;
+  load: LoadReport;
+  /** Frames the server captured per second during the window: the source kept its rate or not. */
+  cameraFps: number;
+  /**
+   * Server CPU during the window: ms (threads' run time from schedstat), share of one core, per frame
+   * delivered to a viewer; and utime and stime from /proc/<pid>/stat (10 ms ticks): how much of it was
+   * the kernel's (system), mostly copying frames into sockets.
+   */
+  cpu: { ms: number; percentOfCore: number; perFrameUs: number; userMs: number; systemMs: number };
+  /** The load generator's CPU during the window, as a share of one core. */
+  clientCpuPercent: number;
+  rss: { startMiB: number; maxMiB: number; endMiB: number };
+  /** What the server process held for its connections (bytes written, not yet taken by the kernel). */
+  queues: ServerStats['queues'];
+  /** For slow viewers: what the kernel held for them, sampled from /proc/net/tcp (bytes per connection). */
+  kernel: { serverSendQueue: Distribution; clientReceiveQueue: Distribution } | undefined;
+}
+
+export interface StreamResult {
+  scenario: StreamScenario;
+  /** Every run, by server, in round order. */
+  rounds: Partial<Record<ServerKind, StreamRun[]>>;
+  /** Each server's rounds combined (see combine.ts): what the table shows and the targets check. */
+  runs: Partial<Record<ServerKind, StreamRun>>;
+  /** cam's CPU per frame over the floor's, by round, and their median. */
+  cpuRatio: CpuRatio | undefined;
+}
+
+export interface IdleResult {
+  idleSeconds: number;
+  idleTimeoutSeconds: number;
+  /** From the last viewer leaving to the camera's idle stop (s); undefined when it never stopped. */
+  stoppedAfterSeconds: number | undefined;
+  status: string;
+  framesBeforeStop: number;
+  framesAfterStop: number;
+  /** Server CPU from the idle stop to the end of the scenario, as a share of one core. */
+  cpuAfterStopPercent: number;
+  /** Server CPU over the whole scenario after the viewer left, as a share of one core. */
+  cpuIdlePercent: number;
+  rssMiB: number;
+}
+
+export interface CyclesRunResult extends CyclesResult {
+  server: ServerKind;
+  requested: number;
+  warmup: number;
+  /** RSS (after GC) of the fresh server, after the warm-up cycles, and after the measured cycles. */
+  rssFreshMiB: number;
+  rssBeforeMiB: number;
+  rssAfterMiB: number;
+  /** V8 heap in use and reserved, after GC, before and after the measured cycles. */
+  heapBeforeMiB: number;
+  heapAfterMiB: number;
+  heapTotalBeforeMiB: number;
+  heapTotalAfterMiB: number;
+  /** Connections and viewers the server still had once every client had gone. */
+  connectionsLeft: number;
+  viewersLeft: number;
+}
+
+const MiB = 2 ** 20;
+
+/** Open files a server or the load generator needs: a socket per viewer (1000), and room to spare. */
+const FILES_NEEDED = 4096;
+
+/**
+ * How to start a node child with enough open files. Many systems give processes a soft limit of 1024,
+ * too few for 1000 viewers; a child that needs more goes through `sh -c 'ulimit -n ...; exec node'`,
+ * which raises its soft limit as far as the hard limit allows (Node cannot raise its own).
+ */
+function nodeStart(execArgv: string[]): StartOptions {
+  const limits = fileLimits();
+  if (!limits || limits.soft >= FILES_NEEDED || limits.hard <= limits.soft) return { execArgv };
+  const files = Math.min(limits.hard, FILES_NEEDED);
+  return {
+    execPath: '/bin/sh',
+    execArgv: ['-c', `ulimit -n ${files} && exec "$0" "$@"`, process.execPath, ...execArgv],
+  };
+}
+
+function startServer(kind: ServerKind, params: ServerParams, execArgv: string[] = []) {
+  switch (kind) {
+    case 'cam':
+      return Child.start<ServerInfo>('./cam-server.js', [JSON.stringify(params)], nodeStart(execArgv));
+    case 'floor':
+      return Child.start<ServerInfo>('./floor-server.js', [JSON.stringify(params)], nodeStart(execArgv));
+    case 'floor-raw':
+      return Child.start<ServerInfo>(
+        './floor-server.js',
+        [JSON.stringify({ ...params, raw: true })],
+        nodeStart(execArgv),
+      );
+    case 'cam-sndbuf':
+      return Child.start<ServerInfo>(
+        './cam-server.js',
+        [JSON.stringify({ ...params, sendBuffer: SEND_BUFFER })],
+        {
+          execPath: 'python3',
+          execArgv: ['-c', LISTEN_WITH_SEND_BUFFER, process.execPath],
+        },
+      );
+  }
+}
+
+function startLoad() {
+  return Child.start('./load.js', [], nodeStart([]));
+}
+
+/** Samples a process's RSS every 200 ms until stopped. */
+function rssSampler(pid: number) {
+  const start = rssBytes(pid);
+  let max = start;
+  const timer = setInterval(() => {
+    try {
+      max = Math.max(max, rssBytes(pid));
+    } catch {
+      // the process is gone
+    }
+  }, 200);
+  return {
+    stop() {
+      clearInterval(timer);
+      const end = rssBytes(pid);
+      return { startMiB: start / MiB, maxMiB: Math.max(max, end) / MiB, endMiB: end / MiB };
+    },
+  };
+}
+
+/** Samples what the kernel holds for the slow viewers' connections every 250 ms. */
+function kernelQueueSampler(serverPort: number, clientPorts: number[]) {
+  const send = new Samples();
+  const receive = new Samples();
+  const ports = new Set(clientPorts);
+  const sample = () => {
+    for (const socket of tcpSockets()) {
+      if (socket.localPort === serverPort && ports.has(socket.remotePort)) send.push(socket.txQueue);
+      else if (ports.has(socket.localPort) && socket.remotePort === serverPort) receive.push(socket.rxQueue);
+    }
+  };
+  const timer = setInterval(sample, 250);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return {
+        serverSendQueue: distribution(send.values()),
+        clientReceiveQueue: distribution(receive.values()),
+      };
+    },
+  };
+}
+
+export async function runStream(
+  scenario: StreamScenario,
+  kind: ServerKind,
+  options: BenchOptions,
+): Promise<StreamRun> {
+  const server = await startServer(kind, {
+    fps: scenario.fps,
+    frameSize: options.frameSize,
+    idleTimeout: 10_000,
+  });
+  const load = await startLoad();
+  try {
+    if (scenario.slow > 0) await server.call('sampleQueues');
+    const connect = await load.call<ConnectResult>('connect', {
+      port: server.info.port,
+      viewers: scenario.viewers,
+      slow: scenario.slow,
+      slowEveryMs: scenario.slowEveryMs,
+      batch: 25,
+      batchEveryMs: 20,
+      timeoutMs: 20_000,
+    });
+    await sleep(scenario.warmupSeconds * 1000);
+
+    const statsBefore = await server.call<ServerStats>('stats');
+    const rss = rssSampler(server.pid);
+    const kernel = scenario.slow > 0 ? kernelQueueSampler(server.info.port, connect.slowPorts) : undefined;
+    const cpu0 = cpuMs(server.pid);
+    const stat0 = statCpu(server.pid);
+    const clientCpu0 = cpuMs(load.pid);
+    const t0 = performance.now();
+    await load.call('mark');
+    await sleep(scenario.windowSeconds * 1000);
+    const report = await load.call<LoadReport>('report');
+    const cpu1 = cpuMs(server.pid);
+    const stat1 = statCpu(server.pid);
+    const clientCpu1 = cpuMs(load.pid);
+    const t1 = performance.now();
+    const statsAfter = await server.call<ServerStats>('stats');
+
+    const elapsed = t1 - t0;
+    const frames = report.fast.frames + (report.slow?.frames ?? 0);
+    const framesCaptured = (stats: ServerStats) => Number(stats.framesCaptured);
+    return {
+      server: kind,
+      connect,
+      load: report,
+      cameraFps: ((framesCaptured(statsAfter) - framesCaptured(statsBefore)) * 1000) / elapsed,
+      cpu: {
+        ms: cpu1 - cpu0,
+        percentOfCore: ((cpu1 - cpu0) / elapsed) * 100,
+        perFrameUs: frames > 0 ? ((cpu1 - cpu0) * 1000) / frames : Number.NaN,
+        userMs: stat1.userMs - stat0.userMs,
+        systemMs: stat1.systemMs - stat0.systemMs,
+      },
+      clientCpuPercent: ((clientCpu1 - clientCpu0) / elapsed) * 100,
+      rss: rss.stop(),
+      queues: statsAfter.queues,
+      kernel: kernel?.stop(),
+    };
+  } finally {
+    await load.call('close').catch(() => undefined);
+    await load.stop();
+    await server.stop();
+  }
+}
+
+export async function runIdle(options: BenchOptions): Promise<IdleResult> {
+  const server = await startServer('cam', {
+    fps: 30,
+    frameSize: options.frameSize,
+    idleTimeout: options.idleTimeoutSeconds * 1000,
+  });
+  const load = await startLoad();
+  try {
+    // One viewer watches for two seconds, then leaves: from then on, nobody watches.
+    await load.call('connect', {
+      port: server.info.port,
+      viewers: 1,
+      slow: 0,
+      slowEveryMs: 0,
+      batch: 1,
+      batchEveryMs: 0,
+      timeoutMs: 10_000,
+    });
+    await sleep(2000);
+    await load.call('close');
+    const leftAt = Date.now();
+    const leftCpu = cpuMs(server.pid);
+    const leftTime = performance.now();
+    const end = leftTime + options.idleSeconds * 1000;
+
+    // Poll until the camera stops; then leave the server alone until the end, so that the polling
+    // itself costs it nothing while its idle CPU is measured.
+    let stoppedCpu: number | undefined;
+    let stoppedTime: number | undefined;
+    while (performance.now() < end - 500) {
+      const stats = await server.call<ServerStats>('stats');
+      if (stats.status === 'idle' && Number(stats.stops) > 0) {
+        stoppedCpu = cpuMs(server.pid);
+        stoppedTime = performance.now();
+        break;
+      }
+      await sleep(250);
+    }
+    await sleep(Math.max(0, end - performance.now()));
+    const endCpu = cpuMs(server.pid);
+    const endTime = performance.now();
+    const stats = await server.call<ServerStats>('stats');
+    const stopped = Number(stats.stops) > 0;
+    const framesBeforeStop = stopped ? Number(stats.framesAtLastStop) : Number(stats.framesCaptured);
+    return {
+      idleSeconds: options.idleSeconds,
+      idleTimeoutSeconds: options.idleTimeoutSeconds,
+      stoppedAfterSeconds: stopped ? (Number(stats.lastStopAt) - leftAt) / 1000 : undefined,
+      status: String(stats.status),
+      framesBeforeStop,
+      framesAfterStop: Number(stats.framesCaptured) - framesBeforeStop,
+      cpuAfterStopPercent:
+        stoppedCpu !== undefined && stoppedTime !== undefined
+          ? ((endCpu - stoppedCpu) / (endTime - stoppedTime)) * 100
+          : Number.NaN,
+      cpuIdlePercent: ((endCpu - leftCpu) / (endTime - leftTime)) * 100,
+      rssMiB: rssBytes(server.pid) / MiB,
+    };
+  } finally {
+    await load.stop();
+    await server.stop();
+  }
+}
+
+/**
+ * Connect / first frame / disconnect, `options.cycles` times, after twice as many to warm up: a fresh Node
+ * process grows to its working size in the first thousands of connections whoever serves them (V8's
+ * young generation, malloc's arenas: the floor grows just as much), so the leak check starts from the
+ * server in service. Measured after a forced GC, RSS being what the issue asks about.
+ */
+export async function runCycles(kind: ServerKind, options: BenchOptions): Promise<CyclesRunResult> {
+  const server = await startServer(kind, { fps: 30, frameSize: options.frameSize, idleTimeout: 10_000 }, [
+    '--expose-gc',
+  ]);
+  const load = await startLoad();
+  // RSS after GC takes a few collections to settle (V8 gives its young generation back over several):
+  // collect until two readings agree within 256 KiB.
+  const settle = async () => {
+    let rss = Number.POSITIVE_INFINITY;
+    let memory: NodeJS.MemoryUsage | undefined;
+    for (let i = 0; i < 10; i++) {
+      await sleep(300);
+      memory = await server.call<NodeJS.MemoryUsage>('gc');
+      const now = rssBytes(server.pid);
+      const settled = Math.abs(rss - now) < 256 * 1024;
+      rss = now;
+      if (settled) break;
+    }
+    return { rss, heap: memory!.heapUsed, heapTotal: memory!.heapTotal };
+  };
+  const cycles = (count: number) =>
+    load.call<CyclesResult>('cycles', { port: server.info.port, count, concurrency: 16 });
+  try {
+    const fresh = await settle();
+    await cycles(options.cycles);
+    await cycles(options.cycles);
+    const before = await settle();
+    const result = await cycles(options.cycles);
+    const after = await settle();
+    const stats = await server.call<ServerStats>('stats');
+    return {
+      ...result,
+      server: kind,
+      requested: options.cycles,
+      warmup: 2 * options.cycles,
+      rssFreshMiB: fresh.rss / MiB,
+      rssBeforeMiB: before.rss / MiB,
+      rssAfterMiB: after.rss / MiB,
+      heapBeforeMiB: before.heap / MiB,
+      heapAfterMiB: after.heap / MiB,
+      heapTotalBeforeMiB: before.heapTotal / MiB,
+      heapTotalAfterMiB: after.heapTotal / MiB,
+      connectionsLeft: stats.connections,
+      viewersLeft: Number(stats.viewers),
+    };
+  } finally {
+    await load.stop();
+    await server.stop();
+  }
+}

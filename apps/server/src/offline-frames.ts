@@ -1,0 +1,28 @@
+import type { CameraError } from '@cam/core';
+import type { CameraEntry } from './cameras.js';
+import { renderOfflineFrame } from './offline-frame.js';
+
+/**
+ * The offline frame of one camera, for `createStreamHandler`'s `offlineFrame`: drawn once per failure
+ * (same reason, same time) and shared by every viewer, as a frame is. "Since" is when the camera's
+ * current run of failures began, so a camera that keeps failing shows how long it has been down.
+ */
+export function offlineFrames(entry: CameraEntry): (error: CameraError) => Buffer {
+  let cached: { key: string; frame: Buffer } | undefined;
+  let downSince: number | undefined;
+  entry.camera.on('frame', () => {
+    downSince = undefined;
+  });
+  return (error) => {
+    const state = entry.camera.state;
+    downSince ??= state.lastError?.at ?? Date.now();
+    const key = `${downSince}\n${error.message}`;
+    if (cached?.key !== key) {
+      cached = {
+        key,
+        frame: renderOfflineFrame({ camera: entry.id, reason: error.message, since: new Date(downSince) }),
+      };
+    }
+    return cached.frame;
+  };
+}

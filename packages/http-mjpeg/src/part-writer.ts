@@ -1,0 +1,64 @@
+import type { ServerResponse } from 'node:http';
+import type { Frame } from '@cam/core';
+import { BOUNDARY, CLOSE_DELIMITER, FIRST_DELIMITER, PART_END, partHeader } from './multipart.js';
+
+/**
+ * How one client's parts are laid out. Both write each frame's bytes followed at once by what lets the
+ * client finish the part; they differ in what that takes.
+ */
+export interface PartWriter {
+  /** Written once, before the first frame. */
+  open(res: ServerResponse): void;
+  /** Writes one frame's part; returns the bytes written. */
+  frame(res: ServerResponse, frame: Frame): number;
+  /** Ends the stream on purpose. */
+  close(res: ServerResponse): void;
+}
+
+/**
+ * Every part with `Content-Type` and `Content-Length`, the delimiter right after the bytes: what every
+ * MJPEG client (ffmpeg, VLC, OctoPrint, Firefox) reads.
+ */
+export const standardParts: PartWriter = {
+  open: (res) => res.write(FIRST_DELIMITER),
+  frame(res, frame) {
+    // Corked, the three shared buffers leave in one write: header, JPEG, delimiter.
+    const header = partHeader(frame);
+    res.cork();
+    res.write(header);
+    res.write(frame.data);
+    res.write(PART_END);
+    res.uncork();
+    return header.length + frame.data.length + PART_END.length;
+  },
+  close: (res) => res.end(CLOSE_DELIMITER),
+};
+
+/** The next part's headers, sent ahead: they cannot hold a Content-Length, which is not known yet. */
+const ADVANCE_HEADERS = Buffer.from('Content-Type: image/jpeg\r\n\r\n', 'latin1');
+const ADVANCE_PART_END = Buffer.concat([PART_END, ADVANCE_HEADERS]);
+const ADVANCE_CLOSE = Buffer.from(`\r\n--${BOUNDARY}--\r\n`, 'latin1');
+
+/**
+ * For Chromium and the browsers built on it, which paint a part only once the *next* part's headers
+ * arrive (Chromium bug 527446): each frame is followed by the delimiter and the headers of the part to
+ * come, so the browser paints the frame as soon as it has its bytes, at any frame rate, and the last
+ * frame is shown even when no other follows. The parts have no Content-Length: the standard allows
+ * that, and browsers find the end at the delimiter.
+ */
+export const advanceHeaderParts: PartWriter = {
+  open(res) {
+    res.cork();
+    res.write(FIRST_DELIMITER);
+    res.write(ADVANCE_HEADERS);
+    res.uncork();
+  },
+  frame(res, frame) {
+    res.cork();
+    res.write(frame.data);
+    res.write(ADVANCE_PART_END);
+    res.uncork();
+    return frame.data.length + ADVANCE_PART_END.length;
+  },
+  close: (res) => res.end(ADVANCE_CLOSE),
+};

@@ -1,0 +1,31 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { advanceHeaderParts, type PartWriter, standardParts } from './part-writer.js';
+import { positiveParameter, queryOf, sendBadParameter } from './query.js';
+
+/** Chromium, Chrome, Edge, Opera, Brave...: every Blink browser names Chrome in its User-Agent. */
+const BLINK = /(Chrome|Chromium|CriOS|Edg)\//; // HeadlessChrome too
+
+export interface ViewerSettings {
+  /** The most frames per second this client wants (`?fps=N`), or undefined for the camera's rate. */
+  fps: number | undefined;
+  parts: PartWriter;
+}
+
+/**
+ * What the request asks for: `?fps=N` caps this client's rate (0 < N <= 1000); `?advance_headers=1|0`
+ * forces the browser layout on or off, which is otherwise chosen for Blink browsers by their
+ * User-Agent. Answers 400 naming the parameter and returns undefined for a bad value.
+ */
+export function viewerSettings(req: IncomingMessage, res: ServerResponse): ViewerSettings | undefined {
+  const fps = positiveParameter(req, res, 'fps', 1000);
+  if (fps === null) return undefined;
+  const advance = queryOf(req).get('advance_headers');
+  let useAdvance: boolean;
+  if (advance === null) useAdvance = BLINK.test(req.headers['user-agent'] ?? '');
+  else if (advance === '1' || advance === '0') useAdvance = advance === '1';
+  else {
+    sendBadParameter(res, 'advance_headers', '1 or 0', advance);
+    return undefined;
+  }
+  return { fps, parts: useAdvance ? advanceHeaderParts : standardParts };
+}

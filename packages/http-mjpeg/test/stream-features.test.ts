@@ -1,0 +1,168 @@
+import { testJpeg, testJpegNumber } from '@cam/core/testing';
+import { afterEach, describe, expect, test } from 'vitest';
+import { createStreamHandler } from '../src/index.js';
+import { request, Scope, waitUntil } from './support.js';
+
+const scope = new Scope();
+afterEach(() => scope.closeAll());
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('?fps=N caps one viewer', () => {
+  test('a viewer asking for 5 fps of a 50 fps camera gets about 5 fps; another viewer gets them all', async () => {
+    const camera = scope.camera({ interval: 20 });
+    const server = await scope.serve({ '/stream': createStreamHandler(camera) });
+    const capped = await scope.connect(server.port, '/stream?fps=5');
+    const full = await scope.connect(server.port, '/stream');
+    await waitUntil(() => capped.parts.length >= 1 && full.parts.length >= 1, 'first frames');
+    const start = { capped: capped.parts.length, full: full.parts.length };
+    await sleep(2000);
+    const cappedFrames = capped.parts.length - start.capped;
+    const fullFrames = full.parts.length - start.full;
+    expect(cappedFrames).toBeGreaterThanOrEqual(8); // 10 at exactly 5 fps
+    expect(cappedFrames).toBeLessThanOrEqual(11);
+    expect(fullFrames).toBeGreaterThan(cappedFrames * 3);
+    const numbers = capped.frameNumbers;
+    for (let i = 1; i < numbers.length; i++) expect(numbers[i]).toBeGreaterThan(numbers[i - 1]!);
+  });
+
+  test.each([['0'], ['-2'], ['fast'], ['2000']])('?fps=%j is a 400 naming the parameter', async (fps) => {
+    const camera = scope.camera({ interval: 10 });
+    const server = await scope.serve({ '/stream': createStreamHandler(camera) });
+    const answer = await request(server.port, `/stream?fps=${fps}`);
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body.toString()).error).toMatchObject({
+      code: 'BAD_PARAMETER',
+      parameter: 'fps',
+    });
+    expect(camera.opens).toBe(0);
+  });
+});
+
+describe('advance headers for Blink browsers', () => {
+  test('?advance_headers=1: each frame is followed at once by the delimiter and the next part headers', async () => {
+    const camera = scope.camera({});
+    const server = await scope.serve({ '/stream': createStreamHandler(camera) });
+    let body = Buffer.alloc(0);
+    const { get } = await import('node:http');
+    const req = get(
+      { host: '127.0.0.1', port: server.port, path: '/stream?advance_headers=1', agent: false },
+      (res) => {
+        res.on('data', (chunk: Buffer) => {
+          body = Buffer.concat([body, chunk]);
+        });
+      },
+    );
+    req.on('error', () => undefined);
+    scope.add(() => req.destroy());
+    await waitUntil(() => camera.state.viewers === 1, 'the viewer');
+    camera.push();
+    const expected = Buffer.concat([
+      Buffer.from('--frame\r\nContent-Type: image/jpeg\r\n\r\n'),
+      testJpeg(1),
+      Buffer.from('\r\n--frame\r\nContent-Type: image/jpeg\r\n\r\n'),
+    ]);
+    await waitUntil(() => body.length >= expected.length, 'frame 1 and the next headers');
+    expect(body.equals(expected)).toBe(true);
+  });
+
+  test('a Chromium User-Agent gets advance headers; ffmpeg gets Content-Length', async () => {
+    const camera = scope.camera({ interval: 20 });
+    const server = await scope.serve({ '/stream': createStreamHandler(camera) });
+    const read = (userAgent: string) =>
+      new Promise<string>((resolve, reject) => {
+        import('node:http').then(({ get }) => {
+          const req = get(
+            {
+              host: '127.0.0.1',
+              port: server.port,
+              path: '/stream',
+              headers: { 'User-Agent': userAgent },
+              agent: false,
+            },
+            (res) => {
+              let text = '';
+              res.on('data', (chunk: Buffer) => {
+                text += chunk.toString('latin1');
+                if (text.length > 1000) {
+                  req.destroy();
+                  resolve(text);
+                }
+              });
+            },
+          );
+          req.on('error', reject);
+        });
+      });
+    const chrome = await read(
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36',
+    );
+    const ffmpeg = await read('Lavf/59.27.100');
+    expect(chrome).not.toContain('Content-Length');
+    expect(chrome.startsWith('--frame\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8')).toBe(true);
+    expect(ffmpeg).toMatch(/^--frame\r\nContent-Type: image\/jpeg\r\nContent-Length: \d+\r\n\r\n\xff\xd8/);
+  });
+
+  test('?advance_headers=maybe is a 400', async () => {
+    const camera = scope.camera({ interval: 10 });
+    const server = await scope.serve({ '/stream': createStreamHandler(camera) });
+    const answer = await request(server.port, '/stream?advance_headers=maybe');
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body.toString()).error.parameter).toBe('advance_headers');
+  });
+});
+
+describe('offline frames', () => {
+  const OFFLINE = testJpeg(999_999);
+
+  test('a failing camera: the stream shows the offline frame, stays open, and continues live after the retry', async () => {
+    const camera = scope.camera({ interval: 20, retryInitialDelay: 300 });
+    const reasons: string[] = [];
+    const server = await scope.serve({
+      '/stream': createStreamHandler(camera, {
+        offlineFrame: (error) => {
+          reasons.push(error.message);
+          return OFFLINE;
+        },
+      }),
+    });
+    const client = await scope.connect(server.port, '/stream');
+    await waitUntil(() => client.parts.length >= 3, 'live frames');
+    camera.failNext(new Error('cable pulled'));
+    await waitUntil(() => client.frameNumbers.includes(999_999), 'the offline frame', 3000);
+    const offlineAt = client.frameNumbers.indexOf(999_999);
+    await waitUntil(() => client.frameNumbers.length > offlineAt + 3, 'live frames after the retry', 5000);
+    expect(client.closed).toBe(false);
+    expect(client.error).toBeUndefined();
+    expect(reasons[0]).toContain('cable pulled');
+    const after = client.frameNumbers.slice(offlineAt + 1);
+    expect(after.every((n) => n !== 999_999 && n > client.frameNumbers[offlineAt - 1]!)).toBe(true);
+  });
+
+  test('a camera that cannot open: 200 with the offline frame at once, instead of a 503', async () => {
+    const camera = scope.camera({ interval: 20, failOpens: 100, retryInitialDelay: 60_000 });
+    const server = await scope.serve({
+      '/stream': createStreamHandler(camera, { offlineFrame: () => OFFLINE }),
+    });
+    const first = await scope.connect(server.port, '/stream');
+    await waitUntil(() => first.parts.length >= 1, 'the offline frame', 3000);
+    expect(first.status).toBe(200);
+    expect(testJpegNumber(first.parts[0]!.body)).toBe(999_999);
+    // A viewer arriving while the camera waits a minute to retry sees the reason at once too.
+    const second = await scope.connect(server.port, '/stream');
+    await waitUntil(() => second.parts.length >= 1, 'the offline frame for a new viewer', 1000);
+    expect(testJpegNumber(second.parts[0]!.body)).toBe(999_999);
+  });
+});
+
+test('bytesSent counts what each viewer was sent', async () => {
+  const camera = scope.camera({ interval: 20 });
+  const server = await scope.serve({ '/stream': createStreamHandler(camera) });
+  const client = await scope.connect(server.port, '/stream');
+  await waitUntil(() => client.parts.length >= 5, 'five frames');
+  const [viewer] = [...camera.viewers()];
+  await waitUntil(() => viewer!.bytesSent >= client.bodyBytes - 64, 'the counters to agree');
+  expect(viewer!.bytesSent).toBeGreaterThan(5 * testJpeg(1).length);
+  // the body holds what was counted, less the opening delimiter, give or take a part in flight
+  expect(Math.abs(viewer!.bytesSent + '--frame\r\n'.length - client.bodyBytes)).toBeLessThan(2 * 400);
+});
