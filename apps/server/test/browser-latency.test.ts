@@ -1,42 +1,24 @@
 // Chromium paints a multipart part only when the next part's headers arrive (Chromium bug 527446): with
 // a 1 fps camera a naive stream shows every frame a second late. These tests read, in a real headless
 // Chromium, which frame is on screen and when, against when the server captured it.
-import { type Browser, chromium } from 'playwright-core';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   BACKGROUND_PROBE,
+  CHROMIUM,
+  CHROMIUM_INSTALL,
   cleanup,
   colourFrame,
   FRAME_COLOURS,
+  launchChromium,
   missingToolNote,
-  onCleanup,
   requireTool,
   sleep,
   startServer,
 } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const INSTALL = 'apt-get install chromium';
+const INSTALL = CHROMIUM_INSTALL;
 
 afterEach(cleanup);
-
-async function launch(): Promise<Browser> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    timeout: 30_000,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  onCleanup(() => browser.close());
-  return browser;
-}
 
 // In the page: every 20 ms, draw the <img> as displayed into a canvas and note when its background
 // colour changes, with the time (Date.now(): the same clock as the server's, on this machine).
@@ -102,7 +84,7 @@ describe('Chromium shows the newest frame', () => {
     if (!requireTool(CHROMIUM, INSTALL)) ctx.skip(missingToolNote(CHROMIUM, INSTALL));
     expect(Object.keys(FRAME_COLOURS)).toHaveLength(3);
     const { url } = await startServer({ CAMERA_FPS: '1' });
-    const browser = await launch();
+    const browser = await launchChromium();
 
     // cam's own page, as a user opens it, and the same stream without the fix, side by side.
     const measure = async (src: string) => {
@@ -133,7 +115,7 @@ describe('Chromium shows the newest frame', () => {
     if (!requireTool(CHROMIUM, INSTALL)) ctx.skip(missingToolNote(CHROMIUM, INSTALL));
     // One frame every 8 s: the first must show long before the second exists.
     const { url, proc } = await startServer({ CAMERA_FPS: '0.125' });
-    const browser = await launch();
+    const browser = await launchChromium();
     const page = await browser.newPage();
     const opened = Date.now();
     await page.goto(`${url}/`, { timeout: 10_000 });

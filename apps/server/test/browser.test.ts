@@ -1,40 +1,22 @@
 // A real headless Chromium opens the page at / and shows the live stream. Uses the system's
 // /usr/bin/chromium through playwright-core; never downloads a browser.
-import { type Browser, chromium } from 'playwright-core';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   BACKGROUND_PROBE,
+  CHROMIUM,
+  CHROMIUM_INSTALL,
   cleanup,
   colourFrame,
+  launchChromium,
   missingToolNote,
-  onCleanup,
   requireTool,
   sleep,
   startServer,
 } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const INSTALL = 'apt-get install chromium';
+const INSTALL = CHROMIUM_INSTALL;
 
 afterEach(cleanup);
-
-async function launch(): Promise<Browser> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    timeout: 30_000,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  onCleanup(() => browser.close());
-  return browser;
-}
 
 // Runs in the page (a string, so that this package's Node-only types need no DOM): draws the <img> as
 // it is displayed now into a canvas, and returns the RGB of one background pixel of the frame.
@@ -52,7 +34,7 @@ describe('headless Chromium', () => {
   test('shows the live stream in the <img> of /', { timeout: 60_000 }, async (ctx) => {
     if (!requireTool(CHROMIUM, INSTALL)) ctx.skip(missingToolNote(CHROMIUM, INSTALL));
     const { proc, url } = await startServer({ CAMERA_FPS: '5' });
-    const browser = await launch();
+    const browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 800, height: 700 } });
 
     const response = await page.goto(`${url}/`, { timeout: 10_000 });

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultFrameFiles } from '@cam/driver-emulated';
 import { MjpegParser, type MjpegPart } from '@cam/http-mjpeg/client';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { type Browser, chromium } from 'playwright-core';
 
 /** The server's entry point, as built by `pnpm turbo run build`. */
 export const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -768,4 +769,32 @@ export function paddedJpeg(label: string, size: number): Buffer {
   // After the label's segment, so that jpegLabel still finds the label first.
   const afterLabel = 2 + 4 + Buffer.byteLength(label, 'latin1');
   return Buffer.concat([labelled.subarray(0, afterLabel), ...segments, labelled.subarray(afterLabel)]);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Headless Chromium
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_INSTALL = 'apt-get install chromium';
+
+/**
+ * Debian's Chromium, headless, through playwright-core (never a browser download), closed after the
+ * test. The flags keep it from reaching for the network this machine does not have.
+ */
+export async function launchChromium(): Promise<Browser> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    timeout: 30_000,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  onCleanup(() => browser.close());
+  return browser;
 }

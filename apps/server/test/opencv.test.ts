@@ -6,11 +6,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isOpenCvAvailable, loadOpenCv } from '@cam/driver-opencv';
-import { chromium } from 'playwright-core';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
+  CHROMIUM,
   cleanup,
   isWholeJpeg,
+  launchChromium,
   missingToolNote,
   onCleanup,
   openStream,
@@ -123,24 +124,10 @@ describe('CAMERA=opencv', () => {
     timeout: 60_000,
   }, async (ctx) => {
     requireOpenCv(ctx);
-    const CHROMIUM = '/usr/bin/chromium';
     if (!requireTool(CHROMIUM, 'apt-get install chromium'))
       ctx.skip(missingToolNote(CHROMIUM, 'apt-get install chromium'));
     const { url } = await startServer({ CAMERA: 'opencv', CAMERA_SOURCE: SOURCE });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      timeout: 30_000,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    onCleanup(() => browser.close());
+    const browser = await launchChromium();
     const page = await browser.newPage();
     await page.goto(`${url}/`, { timeout: 10_000 });
     await page.waitForFunction(`document.getElementById('stream')?.naturalWidth === ${WIDTH}`, undefined, {
