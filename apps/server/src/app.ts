@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CameraError } from '@cam/core';
-import { createSnapshotHandler, createStreamHandler, type RequestHandler } from '@cam/http-mjpeg';
+import {
+  createSnapshotHandler,
+  createStreamHandler,
+  type RequestHandler,
+  sendBadParameter,
+} from '@cam/http-mjpeg';
 import express, { type Express, type Response } from 'express';
 import type { Logger } from 'pino';
 import { cameraState } from './camera-state.js';
@@ -65,7 +70,7 @@ export function createApp(
         .send(indexPage(`cam: ${defaultCamera.entry.id}`));
     } else if (action === 'stream') defaultCamera.stream(req, res);
     else if (action === 'snapshot') defaultCamera.snapshot(req, res);
-    else badParameter(res, 'action', 'stream or snapshot', action);
+    else sendBadParameter(res, 'action', 'stream or snapshot', action);
   });
   app.get('/video_feed', (req, res) => defaultCamera.stream(req, res));
   app.get('/snapshot.jpg', (req, res) => defaultCamera.snapshot(req, res));
@@ -144,14 +149,4 @@ function isStalled(entry: CameraEntry, timeout: number): boolean {
   if (state.viewers === 0) return false;
   const lastSignOfLife = Math.max(state.lastFrameAt ?? 0, state.startedAt ?? 0);
   return Date.now() - lastSignOfLife > timeout;
-}
-
-function badParameter(res: Response, name: string, accepts: string, got: unknown): void {
-  res.status(400).json({
-    error: {
-      code: 'BAD_PARAMETER',
-      parameter: name,
-      message: `parameter "${name}" must be ${accepts}, got ${JSON.stringify(got)}`,
-    },
-  });
 }

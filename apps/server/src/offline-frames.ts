@@ -10,12 +10,10 @@ import { renderOfflineFrame } from './offline-frame.js';
 export function offlineFrames(entry: CameraEntry): (error: CameraError) => Buffer {
   let cached: { key: string; frame: Buffer } | undefined;
   let downSince: number | undefined;
-  entry.camera.on('frame', () => {
-    downSince = undefined;
-  });
   return (error) => {
     const state = entry.camera.state;
-    downSince ??= state.lastError?.at ?? Date.now();
+    // The first failure in a row (a frame resets the count) starts a new outage.
+    if (downSince === undefined || state.failures <= 1) downSince = state.lastError?.at ?? Date.now();
     const key = `${downSince}\n${error.message}`;
     if (cached?.key !== key) {
       cached = {

@@ -7,6 +7,7 @@ import {
   BACKGROUND_PROBE,
   cleanup,
   colourFrame,
+  decodeWithFfmpeg,
   isWholeJpeg,
   missingToolNote,
   onCleanup,
@@ -21,18 +22,7 @@ afterEach(cleanup);
 
 /** Decodes a JPEG with ffmpeg into raw RGB: proof that it is a whole, valid image. */
 async function decode(file: string): Promise<Buffer> {
-  const result = await run('ffmpeg', [
-    '-nostdin',
-    '-loglevel',
-    'error',
-    '-i',
-    file,
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    'rgb24',
-    '-',
-  ]);
+  const result = await decodeWithFfmpeg(file);
   expect(result.code, result.stderr).toBe(0);
   return result.stdout;
 }

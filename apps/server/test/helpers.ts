@@ -798,3 +798,19 @@ export async function launchChromium(): Promise<Browser> {
   onCleanup(() => browser.close());
   return browser;
 }
+
+/** Decodes a JPEG file with ffmpeg into raw RGB (proof that it is a whole, valid image). */
+export function decodeWithFfmpeg(file: string) {
+  return run('ffmpeg', [
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-i',
+    file,
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-',
+  ]);
+}

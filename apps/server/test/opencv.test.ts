@@ -10,6 +10,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import {
   CHROMIUM,
   cleanup,
+  decodeWithFfmpeg,
   isWholeJpeg,
   launchChromium,
   missingToolNote,
@@ -102,18 +103,7 @@ describe('CAMERA=opencv', () => {
     for (const n of [1, 2, 3]) {
       const file = join(dir, `out${n}.jpg`);
       expect(isWholeJpeg(await readFile(file)), `${file} is SOI ... EOI`).toBe(true);
-      const decoded = await run('ffmpeg', [
-        '-nostdin',
-        '-loglevel',
-        'error',
-        '-i',
-        file,
-        '-f',
-        'rawvideo',
-        '-pix_fmt',
-        'rgb24',
-        '-',
-      ]);
+      const decoded = await decodeWithFfmpeg(file);
       expect(decoded.code, decoded.stderr).toBe(0);
       expect(decoded.stdout.length, `a ${WIDTH} x ${HEIGHT} RGB image`).toBe(WIDTH * HEIGHT * 3);
     }

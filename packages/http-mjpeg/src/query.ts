@@ -41,7 +41,8 @@ export function positiveParameter(
   return null;
 }
 
-export function sendBadParameter(res: ServerResponse, name: string, accepts: string, got: string): void {
+/** Answers 400 with `{ error: { code: 'BAD_PARAMETER', parameter, message } }`, naming what is accepted. */
+export function sendBadParameter(res: ServerResponse, name: string, accepts: string, got: unknown): void {
   const body = JSON.stringify({
     error: {
       code: 'BAD_PARAMETER',
