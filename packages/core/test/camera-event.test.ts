@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { CameraError, CameraEvent, type Frame } from '../src/index.js';
 import { TestCamera, testJpeg } from '../src/testing/index.js';
-import { advance, flush, recordEvents, track } from './support.js';
+import { advance, flush, patientWatchdogs, recordEvents, track } from './support.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -153,7 +153,10 @@ describe('viewers that stop asking', () => {
    * keeps the camera running. Each `publish()` captures one frame and re-arms `active`.
    */
   async function withSilentViewer(viewerTimeout?: number) {
-    const camera = new TestCamera(viewerTimeout === undefined ? {} : { viewerTimeout });
+    const camera = new TestCamera({
+      ...patientWatchdogs,
+      ...(viewerTimeout === undefined ? {} : { viewerTimeout }),
+    });
     const silent = camera.subscribe('silent');
     const active = camera.subscribe('active');
     const first = Promise.all([silent.next(), active.next()]);
