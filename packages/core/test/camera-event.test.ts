@@ -280,6 +280,26 @@ describe('CameraEvent on its own', () => {
     expect(hooks.demands).toBe(1);
   });
 
+  test('publish() gives a frame only to waiters that have not seen its seq', async () => {
+    const { event } = hub();
+    const poller = event.subscribe();
+    poller.lastSeq = 5; // e.g. a snapshot with ?after=5
+    const plain = event.subscribe();
+    const fromPoller = track(poller.next());
+    const fromPlain = track(plain.next());
+    event.publish(frame(2));
+    await flush();
+    expect(fromPlain.value?.seq).toBe(2);
+    expect(fromPoller.settled).toBe(false);
+    expect(poller.isWaiting).toBe(true);
+    event.publish(frame(5));
+    await flush();
+    expect(fromPoller.settled).toBe(false);
+    event.publish(frame(6));
+    await flush();
+    expect(fromPoller.value?.seq).toBe(6);
+  });
+
   test('hasWaiters is true only while a viewer waits in next()', () => {
     const { event } = hub();
     const viewer = event.subscribe();
