@@ -6,7 +6,7 @@ export { delay } from './delay.js';
 export type { CameraDriver, RawOptions } from './driver.js';
 export { isCameraDriver } from './driver.js';
 export type { CameraErrorCode, CameraErrorOptions } from './errors.js';
-export { CameraError, toCameraError } from './errors.js';
+export { CameraError, isCameraError, toCameraError } from './errors.js';
 export type { Frame } from './frame.js';
 export { jpegDimensions, looksLikeJpeg } from './frame.js';
 export { invalidOption, numberOption, rejectUnknownOptions, stringListOption } from './options.js';
