@@ -14,7 +14,7 @@ afterEach(cleanup);
 const corePackage = fileURLToPath(new URL('../../../packages/core/', import.meta.url));
 
 const DRIVER_SOURCE = `
-import { BaseCamera, CameraError, delay, numberOption, rejectUnknownOptions } from '@cam/core';
+import { BaseCamera, CameraError, delay, readOptions } from '@cam/core';
 import { testJpeg } from '@cam/core/testing';
 
 class LocalCamera extends BaseCamera {
@@ -35,11 +35,10 @@ export const driver = {
   name: 'local-test',
   description: 'a driver file outside the workspace',
   parseOptions(raw) {
-    rejectUnknownOptions(raw, ['fps', 'fail'], 'local-test');
-    return {
-      fps: numberOption(raw, 'fps', { default: 20, min: 1, max: 60 }, 'local-test'),
-      fail: numberOption(raw, 'fail', { default: 0, min: 0, max: 1, integer: true }, 'local-test') === 1,
-    };
+    const read = readOptions(raw, 'local-test');
+    const options = { fps: read.number('fps', { default: 20, min: 1, max: 60 }), fail: read.boolean('fail') };
+    read.done();
+    return options;
   },
   createCamera: (options, camera) => new LocalCamera(options, camera),
 };
