@@ -1,10 +1,14 @@
 import { z } from 'zod';
+import { isDriverPath } from './drivers.js';
 
 /** One camera as configured. Times are in milliseconds. */
 export interface CameraConfig {
-  /** Unique; appears in URLs (`/cameras/<id>/stream`), logs and metrics. */
-  id: string;
-  /** The driver as the user named it: `emulated`, or a package name. */
+  /**
+   * Unique; appears in URLs (`/cameras/<id>/stream`), logs and metrics. Absent (from the environment):
+   * the driver's `name`, whatever package or file the driver was loaded from.
+   */
+  id?: string;
+  /** The driver as the user named it: `emulated`, a package name, or a path to a driver file. */
   driver: string;
   /** Raw driver options: strings from the environment, any JSON/YAML value from a config file. */
   options: Record<string, unknown>;
@@ -36,7 +40,8 @@ export class ConfigError extends Error {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const DRIVER_NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i;
 
-const DRIVER = 'a driver name such as "emulated", or a package name';
+const DRIVER =
+  'a driver name such as "emulated", a package name, or a path to a driver file ("./my-driver.js")';
 const HOST = 'a host name or IP address to listen on';
 const INTEGER_PORT = 'an integer from 0 to 65535';
 const SECONDS = 'a number of seconds greater than 0';
@@ -44,7 +49,9 @@ const COUNT = 'a whole number greater than 0';
 
 /** The fields the environment and a config file share, coercing strings as the environment needs. */
 export const fields = {
-  driver: z.string({ error: DRIVER }).regex(DRIVER_NAME, DRIVER),
+  driver: z
+    .string({ error: DRIVER })
+    .refine((driver) => DRIVER_NAME.test(driver) || isDriverPath(driver), DRIVER),
   port: z.coerce
     .number({ error: INTEGER_PORT })
     .int(INTEGER_PORT)
@@ -100,7 +107,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     maxViewers: MAX_VIEWERS,
     cameras: [
       {
-        id: cameraIdFor(CAMERA),
         driver: CAMERA,
         options,
         idleTimeout: Math.round(IDLE_TIMEOUT * 1000),
@@ -110,11 +116,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
       },
     ],
   };
-}
-
-/** `emulated` → `emulated`; `@acme/cam-driver-x` → `cam-driver-x`: a camera id for URLs and logs. */
-function cameraIdFor(driver: string): string {
-  return driver.slice(driver.lastIndexOf('/') + 1);
 }
 
 const DRIVER_OPTION_PREFIX = 'CAMERA_';

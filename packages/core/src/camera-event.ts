@@ -1,4 +1,4 @@
-import { CameraError } from './errors.js';
+import { CameraError, isCameraError } from './errors.js';
 import type { Frame } from './frame.js';
 
 /** What a CameraEvent tells the camera that owns it. */
@@ -209,7 +209,7 @@ export class Viewer implements AsyncIterable<Frame> {
           yield await this.next();
         } catch (error) {
           // The viewer or the whole camera closed: the loop simply ends. Camera failures are thrown.
-          if (this.#closed || (error instanceof CameraError && error.code === 'CAMERA_CLOSED')) return;
+          if (this.#closed || (isCameraError(error) && error.code === 'CAMERA_CLOSED')) return;
           throw error;
         }
       }

@@ -1,5 +1,5 @@
 import type { BaseCamera, CameraOptions, StopReason } from '../base-camera.js';
-import { CameraError } from '../errors.js';
+import { isCameraError } from '../errors.js';
 import type { Frame } from '../frame.js';
 
 export interface ConformanceSuiteOptions {
@@ -180,7 +180,7 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
           within(pending, 1000, 'the waiting viewer to be released'),
         ]);
         if (outcome?.status === 'rejected') {
-          const code = (outcome.reason as CameraError).code;
+          const code = isCameraError(outcome.reason) ? outcome.reason.code : undefined;
           check(
             code === 'CAMERA_CLOSED',
             `a released viewer should get CAMERA_CLOSED, got ${String(outcome.reason)}`,
@@ -191,7 +191,7 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
         try {
           camera.subscribe();
         } catch (error) {
-          refused = error instanceof CameraError && error.code === 'CAMERA_CLOSED';
+          refused = isCameraError(error) && error.code === 'CAMERA_CLOSED';
         }
         check(refused, 'subscribe() after close() should throw CAMERA_CLOSED');
       },
