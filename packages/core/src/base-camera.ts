@@ -485,7 +485,7 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
     await run.ended;
     if (this.#status === 'closed' && reason !== 'closed') return; // close() reports this end itself
     this.emit('stop', reason);
-    if (this.#status === 'closed') return;
+    if (this.#status === 'closed' || this.#run) return; // closed, or another path has started a run since
     this.#setStatus('idle');
     if (this.#hasDemand()) this.#start(); // a viewer arrived while the device was being released
   }
