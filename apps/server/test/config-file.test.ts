@@ -64,6 +64,8 @@ const TWO_CAMERAS = {
   host: '127.0.0.1',
   logLevel: 'debug',
   maxViewers: 8,
+  stalledViewerTimeout: 30_000,
+  allowedHosts: [],
   cameras: [
     { id: 'front', driver: 'emulated', options: { fps: 10 }, idleTimeout: 2500 },
     {
@@ -160,7 +162,8 @@ describe('configFromFile', () => {
     [
       'an unknown key at the top',
       'colour: red\ncameras:\n  - id: front\n',
-      'colour: unknown key (known keys: port, host, logLevel, idleTimeout, maxViewers, cameras)',
+      'colour: unknown key (known keys: port, host, logLevel, idleTimeout, maxViewers, stalledViewerTimeout, ' +
+        'allowedHosts, startTimeout, stallTimeout, cameras)',
     ],
     [
       'an unknown key in a camera (a driver option outside `options`)',

@@ -13,6 +13,8 @@ describe('configFromEnv', () => {
       port: 5000,
       host: '0.0.0.0',
       logLevel: 'info',
+      stalledViewerTimeout: 30_000,
+      allowedHosts: [],
       cameras: [{ id: 'emulated', driver: 'emulated', options: {}, idleTimeout: 10_000 }],
     });
   });
