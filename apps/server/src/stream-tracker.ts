@@ -144,7 +144,9 @@ export class StreamTracker {
         }
         stream.stalledSince ??= now;
         if (now - stream.stalledSince < stalledViewerTimeout) continue;
-        stream.socket.destroy();
+        // A reset, not a close: the client reads nothing, so a FIN would wait behind megabytes of unsent
+        // data that the kernel keeps for it; a reset frees them at once.
+        stream.socket.resetAndDestroy();
         closed += 1;
       }
       if (closed) {
