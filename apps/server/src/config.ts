@@ -1,10 +1,14 @@
 import { z } from 'zod';
+import { isDriverPath } from './drivers.js';
 
 /** One camera as configured. Times are in milliseconds. */
 export interface CameraConfig {
-  /** Unique; appears in URLs (`/cameras/<id>/stream`), logs and metrics. */
-  id: string;
-  /** The driver as the user named it: `emulated`, or a package name. */
+  /**
+   * Unique; appears in URLs (`/cameras/<id>/stream`), logs and metrics. Absent (from the environment):
+   * the driver's `name`, whatever package or file the driver was loaded from.
+   */
+  id?: string;
+  /** The driver as the user named it: `emulated`, a package name, or a path to a driver file. */
   driver: string;
   /** Raw driver options: strings from the environment, any JSON/YAML value from a config file. */
   options: Record<string, unknown>;
@@ -47,7 +51,8 @@ export class ConfigError extends Error {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const DRIVER_NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i;
 
-const DRIVER = 'a driver name such as "emulated", or a package name';
+const DRIVER =
+  'a driver name such as "emulated", a package name, or a path to a driver file ("./my-driver.js")';
 const HOST = 'a host name or IP address to listen on';
 const INTEGER_PORT = 'an integer from 0 to 65535';
 const SECONDS = 'a number of seconds greater than 0';
@@ -72,7 +77,9 @@ export function milliseconds(seconds: number): number {
 
 /** The fields the environment and a config file share, coercing strings as the environment needs. */
 export const fields = {
-  driver: z.string({ error: DRIVER }).regex(DRIVER_NAME, DRIVER),
+  driver: z
+    .string({ error: DRIVER })
+    .refine((driver) => DRIVER_NAME.test(driver) || isDriverPath(driver), DRIVER),
   port: decimalInteger(INTEGER_PORT).pipe(z.number().min(0, INTEGER_PORT).max(65535, INTEGER_PORT)),
   host: z.string({ error: HOST }).min(1, HOST),
   // At least a millisecond: the server works in whole milliseconds, and 0.0001 s would round to 0.
@@ -142,7 +149,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     allowedHosts: ALLOWED_HOSTS,
     cameras: [
       {
-        id: cameraIdFor(CAMERA),
         driver: CAMERA,
         options,
         idleTimeout: milliseconds(IDLE_TIMEOUT),
@@ -156,15 +162,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
   };
 }
 
-export function optionalMilliseconds(seconds: number | undefined): number | undefined {
-  return seconds === undefined ? undefined : milliseconds(seconds);
-}
-
-/** `emulated` → `emulated`; `@acme/cam-driver-x` → `cam-driver-x`: a camera id for URLs and logs. */
-function cameraIdFor(driver: string): string {
-  return driver.slice(driver.lastIndexOf('/') + 1);
-}
-
+  driver: z
+    .string({ error: DRIVER })
+    .refine((driver) => DRIVER_NAME.test(driver) || isDriverPath(driver), DRIVER),
+  port: decimalInteger(INTEGER_PORT).pipe(z.number().min(0, INTEGER_PORT).max(65535, INTEGER_PORT)),
 const DRIVER_OPTION_PREFIX = 'CAMERA_';
 
 /**

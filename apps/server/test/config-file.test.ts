@@ -212,12 +212,12 @@ describe('configFromFile', () => {
     [
       'a bad driver name',
       'cameras:\n  - id: front\n    driver: "no such"\n',
-      'cameras[0] ("front").driver: expected a driver name such as "emulated", or a package name',
+      'cameras[0] ("front").driver: expected a driver name such as "emulated", a package name, or a path to a driver file ("./my-driver.js")',
     ],
     [
       'a driver that is not a string',
       'cameras:\n  - id: front\n    driver: 5\n',
-      'cameras[0] ("front").driver: expected a driver name such as "emulated", or a package name',
+      'cameras[0] ("front").driver: expected a driver name such as "emulated", a package name, or a path to a driver file ("./my-driver.js")',
     ],
     [
       'a host that is not a string',
@@ -293,7 +293,7 @@ describe('loadConfig', () => {
   const ENV_DEFAULT = plain(loadConfig({}, []));
 
   test('without a config file: the environment, as before', () => {
-    expect(ENV_DEFAULT).toMatchObject({ port: 5000, cameras: [{ id: 'emulated', driver: 'emulated' }] });
+    expect(ENV_DEFAULT).toMatchObject({ port: 5000, cameras: [{ driver: 'emulated' }] });
     expect(plain(loadConfig({ CAMERA_FPS: '7', PORT: '81' }, []))).toMatchObject({
       port: 81,
       cameras: [{ options: { fps: '7' } }],

@@ -15,7 +15,8 @@ describe('configFromEnv', () => {
       logLevel: 'info',
       stalledViewerTimeout: 30_000,
       allowedHosts: [],
-      cameras: [{ id: 'emulated', driver: 'emulated', options: {}, idleTimeout: 10_000 }],
+      // No id: the camera takes its driver's name once the driver is loaded.
+      cameras: [{ driver: 'emulated', options: {}, idleTimeout: 10_000 }],
     });
   });
 
@@ -28,12 +29,16 @@ describe('configFromEnv', () => {
       LOG_LEVEL: 'debug',
     });
     expect(config).toMatchObject({ port: 8080, host: '::1', logLevel: 'debug' });
-    expect(config.cameras[0]).toMatchObject({
-      id: 'cam-driver',
-      driver: '@acme/cam-driver',
-      idleTimeout: 2500,
-    });
+    expect(config.cameras[0]).toMatchObject({ driver: '@acme/cam-driver', idleTimeout: 2500 });
+    expect(config.cameras[0]!.id).toBeUndefined();
   });
+
+  test.each(['./my-driver.js', '../drivers/x.mjs', '/opt/cam/driver.js', 'file:///opt/cam/driver.js'])(
+    'CAMERA=%s is a path to a driver file',
+    (path) => {
+      expect(configFromEnv({ CAMERA: path }).cameras[0]!.driver).toBe(path);
+    },
+  );
 
   test('CAMERA_<OPTION> variables become driver options in camelCase, as strings', () => {
     const config = configFromEnv({

@@ -1,4 +1,4 @@
-import { CameraError } from './errors.js';
+import { CameraError, isCameraError } from './errors.js';
 import type { Frame } from './frame.js';
 
 /** What a CameraEvent tells the camera that owns it. */
@@ -74,13 +74,17 @@ export class CameraEvent {
     return viewer;
   }
 
-  /** Hands `frame` to every waiting viewer and drops the viewers that stopped asking. */
+  /**
+   * Hands `frame` to every waiting viewer that has not seen it (its `lastSeq` is lower: a poller that asked
+   * for frames after a later `seq` keeps waiting), and drops the viewers that stopped asking.
+   */
   publish(frame: Frame): void {
     this.#latest = frame;
     const staleBefore = Date.now() - this.#viewerTimeout;
     for (const viewer of this.#viewers) {
-      if (viewer.isWaiting) viewer._deliver(frame);
-      else if (viewer.lastAskedAt < staleBefore) this._leave(viewer);
+      if (viewer.isWaiting) {
+        if (frame.seq > viewer.lastSeq) viewer._deliver(frame);
+      } else if (viewer.lastAskedAt < staleBefore) this._leave(viewer);
     }
   }
 
@@ -199,7 +203,7 @@ export class Viewer implements AsyncIterable<Frame> {
           yield await this.next();
         } catch (error) {
           // The viewer or the whole camera closed: the loop simply ends. Camera failures are thrown.
-          if (this.#closed || (error instanceof CameraError && error.code === 'CAMERA_CLOSED')) return;
+          if (this.#closed || (isCameraError(error) && error.code === 'CAMERA_CLOSED')) return;
           throw error;
         }
       }

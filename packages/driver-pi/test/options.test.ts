@@ -1,4 +1,4 @@
-import { CameraError, type RawOptions } from '@cam/core';
+import { type CameraError, isCameraError, type RawOptions } from '@cam/core';
 import { describe, expect, test } from 'vitest';
 import {
   driver,
@@ -13,7 +13,7 @@ function optionError(raw: RawOptions): CameraError {
   try {
     parsePiOptions(raw);
   } catch (error) {
-    if (error instanceof CameraError) return error;
+    if (isCameraError(error)) return error;
     throw error;
   }
   throw new Error(`parsePiOptions(${JSON.stringify(raw)}) did not throw`);

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { CameraError } from '@cam/core';
+import { toCameraError } from '@cam/core';
 import { NO_CACHE_HEADERS } from './headers.js';
 import { redactPaths } from './redact.js';
 
@@ -13,10 +13,8 @@ export function sendCameraError(res: ServerResponse, error: unknown, retryAt?: n
     res.end();
     return;
   }
-  const cameraError =
-    error instanceof CameraError
-      ? error
-      : new CameraError('DRIVER_FAILED', String((error as Error)?.message ?? error));
+  // By code, not class: a driver with its own copy of @cam/core throws CameraErrors of another class.
+  const cameraError = toCameraError(error);
   const body = JSON.stringify({
     error: { code: cameraError.code, message: redactPaths(cameraError.message) },
   });
