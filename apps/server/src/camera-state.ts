@@ -32,6 +32,8 @@ export function cameraState(
     resolution: frame ? (jpegDimensions(frame.data) ?? null) : null,
     framesCaptured: state.framesCaptured,
     framesSkipped: state.framesSkipped,
+    timeouts: state.timeouts,
+    abandonedRuns: state.abandonedRuns,
     uptimeSeconds: state.startedAt === undefined ? 0 : round((now - state.startedAt) / 1000),
     lastFrameAt: state.lastFrameAt === undefined ? null : iso(state.lastFrameAt),
     viewers: [...new Set([...camera.viewers(), ...stalled.keys()])].map((viewer) => {
@@ -40,10 +42,10 @@ export function cameraState(
       return {
         address: viewer.label ?? null,
         connectedAt: iso(viewer.connectedAt),
-        framesSent: viewer.framesReceived,
+        framesSent: viewer.framesSent,
         framesSkipped: viewer.framesSkipped,
         bytesSent: viewer.bytesSent,
-        fps: round(viewer.framesReceived / seconds),
+        fps: round(viewer.framesSent / seconds),
         stalled: stalledSince !== undefined,
         stalledSince: stalledSince === undefined ? null : iso(stalledSince),
       };
