@@ -162,10 +162,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
   };
 }
 
-  driver: z
-    .string({ error: DRIVER })
-    .refine((driver) => DRIVER_NAME.test(driver) || isDriverPath(driver), DRIVER),
-  port: decimalInteger(INTEGER_PORT).pipe(z.number().min(0, INTEGER_PORT).max(65535, INTEGER_PORT)),
+export function optionalMilliseconds(seconds: number | undefined): number | undefined {
+  return seconds === undefined ? undefined : milliseconds(seconds);
+}
+
 const DRIVER_OPTION_PREFIX = 'CAMERA_';
 
 /**

@@ -53,7 +53,7 @@ export function createMetrics(entries: readonly CameraEntry[]): Registry {
     registers: [registry],
     collect: perCamera((entry) => (entry.camera.state.status === 'running' ? 1 : 0)),
   });
-  // The watchdog's figures, from @cam/core's state (0 with a core that has no watchdog).
+  // The watchdog's figures, from @cam/core's state (0 from a driver that brings an older core copy).
   new Counter({
     name: 'cam_camera_timeouts_total',
     help: 'Times the driver gave no first frame within startTimeout, or no frame within stallTimeout while running',

@@ -95,6 +95,6 @@ describe('routes served before express', () => {
     expect(head.headers.get('content-type')).toBe('multipart/x-mixed-replace; boundary=frame');
     const post = await fetch(`http://127.0.0.1:${port}/cameras/emulated/stream`, { method: 'POST' });
     expect(post.status).toBe(404);
-    expect((await post.json()).error.code).toBe('NOT_FOUND');
+    expect(((await post.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
   });
 });

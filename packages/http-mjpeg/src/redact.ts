@@ -3,8 +3,9 @@
  * it runs in. They help the operator, who has the log, and tell a client only about the machine.
  */
 // A path starts a word (after a blank, a quote, a bracket, "=" or the start): `http://host/x` is left alone.
+// Device nodes (`/dev/video0`) stay: they name the camera the user configured, not where anything lives.
 const ABSOLUTE_PATH =
-  /(?<=^|[\s'"`([{=,;])(?:file:\/\/)?(?:\/|[A-Za-z]:\\)(?:[^\s/\\'"`()<>,;]+[/\\])+([^\s/\\'"`()<>,;]*)/g;
+  /(?<=^|[\s'"`([{=,;])(?:file:\/\/)?(?!\/dev\/)(?:\/|[A-Za-z]:\\)(?:[^\s/\\'"`()<>,;]+[/\\])+([^\s/\\'"`()<>,;]*)/g;
 
 /**
  * A message fit for clients: every absolute path becomes `.../<last segment>` (the file's name keeps
