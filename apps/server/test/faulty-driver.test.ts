@@ -128,6 +128,9 @@ describe('a driver that hangs', () => {
       const metrics = await scrapeMetrics(url);
       expect(metricValue(metrics, 'cam_camera_timeouts_total', 'faulty')).toBeGreaterThanOrEqual(1);
       expect(metricValue(metrics, 'cam_camera_up', 'faulty')).toBe(0);
+      // No frames: no rate, rather than the last one it had.
+      expect(metricValue(metrics, 'cam_capture_fps', 'faulty')).toBe(0);
+      expect(state.fps).toBe(0);
 
       if (abandons) {
         // The run that does not end is abandoned after the stop timeout, counted in the state and metrics.
