@@ -31,6 +31,9 @@ export async function createCameras(configs: readonly CameraConfig[]): Promise<C
       name: id,
       idleTimeout: config.idleTimeout,
       ...(config.maxFps === undefined ? {} : { maxFps: config.maxFps }),
+      // Watchdogs: core's defaults unless the user set them (option names of @cam/core's CameraOptions).
+      ...(config.startTimeout === undefined ? {} : { startTimeout: config.startTimeout }),
+      ...(config.stallTimeout === undefined ? {} : { stallTimeout: config.stallTimeout }),
     }),
     maxViewers: config.maxViewers,
   }));

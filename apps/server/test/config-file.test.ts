@@ -64,6 +64,8 @@ const TWO_CAMERAS = {
   host: '127.0.0.1',
   logLevel: 'debug',
   maxViewers: 8,
+  stalledViewerTimeout: 30_000,
+  allowedHosts: [],
   cameras: [
     { id: 'front', driver: 'emulated', options: { fps: 10 }, idleTimeout: 2500 },
     {
@@ -117,6 +119,34 @@ describe('configFromFile', () => {
     });
   });
 
+  test('limits, allowed hosts and watchdog timeouts: in the file, per camera, and from the environment', () => {
+    const path = writeTempFile(
+      'cam.yaml',
+      [
+        'stalledViewerTimeout: 12',
+        'allowedHosts: [Cam.Example, other.example]',
+        'startTimeout: 4',
+        'stallTimeout: 2',
+        'cameras:',
+        '  - id: a',
+        '  - id: b',
+        '    startTimeout: 0.5',
+        '    stallTimeout: 1.5',
+      ].join('\n'),
+    );
+    const config = configFromFile(path, {});
+    expect(config).toMatchObject({
+      stalledViewerTimeout: 12_000,
+      allowedHosts: ['cam.example', 'other.example'],
+    });
+    expect(config.cameras.map(({ startTimeout, stallTimeout }) => ({ startTimeout, stallTimeout }))).toEqual([
+      { startTimeout: 4000, stallTimeout: 2000 },
+      { startTimeout: 500, stallTimeout: 1500 },
+    ]);
+    const overridden = configFromFile(path, { STALLED_VIEWER_TIMEOUT: '3', ALLOWED_HOSTS: '*' });
+    expect(overridden).toMatchObject({ stalledViewerTimeout: 3000, allowedHosts: ['*'] });
+  });
+
   test('PORT, HOST, LOG_LEVEL and MAX_VIEWERS from the environment override the file', () => {
     const path = writeTempFile('cam.yaml', TWO_CAMERAS_YAML);
     const config = configFromFile(path, { PORT: '0', HOST: '::1', LOG_LEVEL: 'warn', MAX_VIEWERS: '3' });
@@ -160,7 +190,8 @@ describe('configFromFile', () => {
     [
       'an unknown key at the top',
       'colour: red\ncameras:\n  - id: front\n',
-      'colour: unknown key (known keys: port, host, logLevel, idleTimeout, maxViewers, cameras)',
+      'colour: unknown key (known keys: port, host, logLevel, idleTimeout, maxViewers, stalledViewerTimeout, ' +
+        'allowedHosts, startTimeout, stallTimeout, cameras)',
     ],
     [
       'an unknown key in a camera (a driver option outside `options`)',
@@ -272,6 +303,8 @@ describe('configFromFile', () => {
     [{ CAMERA_FPS: '5' }, 'CAMERA_FPS'],
     [{ IDLE_TIMEOUT: '3' }, 'IDLE_TIMEOUT'],
     [{ OPENCV_CAMERA_SOURCE: '0' }, 'OPENCV_CAMERA_SOURCE'],
+    [{ START_TIMEOUT: '2' }, 'START_TIMEOUT'],
+    [{ STALL_TIMEOUT: '2' }, 'STALL_TIMEOUT'],
     [{ CAMERA: 'emulated', CAMERA_FRAMES: '/x', IDLE_TIMEOUT: '1' }, 'CAMERA, CAMERA_FRAMES, IDLE_TIMEOUT'],
   ])('refuses single-camera variables beside a file: %o', (env, names) => {
     const path = writeTempFile('cam.yaml', TWO_CAMERAS_YAML);

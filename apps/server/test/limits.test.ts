@@ -129,7 +129,7 @@ describe('idle connections', () => {
   }, async () => {
     const { port } = await startServer();
     const connection = await rawConnect(port);
-    connection.socket.write('GET /healthz HTTP/1.1\r\nHost: cam\r\n\r\n');
+    connection.socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
     const closedAfter = await connection.closed;
     expect(connection.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(connection.received()).toMatch(/\r\nKeep-Alive: timeout=5\r\n/i);
@@ -141,7 +141,10 @@ describe('idle connections', () => {
     timeout: 20_000,
   }, async () => {
     // 0.09 fps: one frame at the start, the next 11.1 s later, and nothing on the connection in between.
-    const { port } = await startWithConfig({ cameras: [{ id: 'slow', options: { fps: 0.09 } }] });
+    // A slow camera is not a stalled one: its stall watchdog must allow for its frame interval.
+    const { port } = await startWithConfig({
+      cameras: [{ id: 'slow', options: { fps: 0.09 }, stallTimeout: 60 }],
+    });
     const stream = await watch(port, '/cameras/slow/stream');
     const first = Date.now();
     await stream.waitForParts(2, 13_000);
@@ -157,7 +160,7 @@ describe('idle connections', () => {
     const stream = await watch(port, '/cameras/slow/stream'); // next frame in 50 s
     const silent = await rawConnect(port);
     const partial = await rawConnect(port);
-    partial.socket.write('GET /healthz HTTP/1.1\r\nHost: cam\r\n'); // headers never finished
+    partial.socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n'); // headers never finished
     const [silentAfter, partialAfter] = await Promise.all([silent.closed, partial.closed]);
     // headersTimeout is 10 s, checked every second
     expect(silentAfter).toBeGreaterThanOrEqual(9_000);
