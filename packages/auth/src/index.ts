@@ -19,6 +19,7 @@ export type {
 } from './config.js';
 export { parseAuthConfig } from './config.js';
 export { AuthConfigError } from './errors.js';
+export { exposureWarning, isLoopbackHost, principalName } from './exposure.js';
 export type { HashPasswordIo } from './hash-password-command.js';
 export { runHashPassword } from './hash-password-command.js';
 export type { HtmlHeaderOptions } from './headers.js';
