@@ -303,8 +303,10 @@ export class Auth {
       .digest('base64url');
     const cached = this.#basicCache.get(cacheKey);
     if (user && cached !== undefined && cached > this.#now()) return user;
+    const hash = user?.hash ?? this.#dummyHash;
+    if (!hash) return undefined; // no users at all: nothing to guess, nothing to time
     // The same work whether or not the user exists.
-    const ok = await verifyPassword(password, user?.hash ?? this.#dummyHash!);
+    const ok = await verifyPassword(password, hash);
     if (!ok || !user) return undefined;
     if (this.#basicCache.size >= BASIC_CACHE_SIZE) this.#basicCache.clear();
     this.#basicCache.set(cacheKey, this.#now() + BASIC_CACHE_MS);

@@ -109,6 +109,12 @@ describe('login and sessions', () => {
     expect((await login(server)).status).toBe(303);
   });
 
+  test('with no users configured, a login post fails cleanly', async ({ start }) => {
+    const server = await start({});
+    expect((await login(server)).status).toBe(403);
+    expect(server.log.filter((line) => line.startsWith('ERROR'))).toEqual([]);
+  });
+
   test('a tampered cookie is no session', async ({ start }) => {
     const server = await start({ users: await ALICE() });
     const cookie = cookieOf(await login(server));

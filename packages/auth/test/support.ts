@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +44,17 @@ export async function users(
   );
 }
 
-async function startTestServer(config: AuthConfig, options: CreateAuthOptions, closers: (() => unknown)[]) {
+export interface ServerOptions {
+  /** Serve HTTPS with this PEM key and certificate. */
+  tls?: { key: string; cert: string };
+}
+
+async function startTestServer(
+  config: AuthConfig,
+  options: CreateAuthOptions,
+  serverOptions: ServerOptions,
+  closers: (() => unknown)[],
+) {
   const auth = await createAuth(config, options);
   closers.push(() => auth.close());
   const cameras = new Map(
@@ -101,14 +112,17 @@ async function startTestServer(config: AuthConfig, options: CreateAuthOptions, c
     res.writeHead(404).end();
   }
 
-  const server = http.createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     route(req, res).catch((error) => {
       // A bug here must fail the test, not hang it: answer 500 and remember it.
       log.push(`ERROR ${(error as Error).stack}`);
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
-  });
+  };
+  const server = serverOptions.tls
+    ? https.createServer(serverOptions.tls, listener)
+    : http.createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   closers.push(
     () =>
@@ -118,18 +132,24 @@ async function startTestServer(config: AuthConfig, options: CreateAuthOptions, c
       }),
   );
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, port, auth, log, openResponses } satisfies TestServer;
+  return {
+    url: `${serverOptions.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    port,
+    auth,
+    log,
+    openResponses,
+  } satisfies TestServer;
 }
 
 /** `start(config)` serves a test server until the test ends; `tempDir` is a fresh directory removed after. */
 export const test = base.extend<{
-  start: (config: AuthConfig, options?: CreateAuthOptions) => Promise<TestServer>;
+  start: (config: AuthConfig, options?: CreateAuthOptions, server?: ServerOptions) => Promise<TestServer>;
   tempDir: string;
 }>({
   // biome-ignore lint/correctness/noEmptyPattern: vitest fixtures take their dependencies as a pattern
   start: async ({}, use) => {
     const closers: (() => unknown)[] = [];
-    await use((config, options = {}) => startTestServer(config, options, closers));
+    await use((config, options = {}, server = {}) => startTestServer(config, options, server, closers));
     for (const close of closers.reverse()) await close();
   },
   // biome-ignore lint/correctness/noEmptyPattern: as above
