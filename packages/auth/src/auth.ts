@@ -100,6 +100,7 @@ export class Auth {
   readonly #tracker: GrantTracker;
   readonly #basicCache = new Map<string, number>();
   readonly #dummyHash: ParsedHash | undefined;
+  readonly #settingPrefix: string;
   #signer: Signer;
   #key: string;
 
@@ -109,6 +110,7 @@ export class Auth {
     this.#key = key;
     this.#signer = new Signer(key);
     this.#now = options.now ?? Date.now;
+    this.#settingPrefix = options.settingPrefix ?? 'auth';
     this.#proxies = new TrustedProxies(config.trustProxy);
     this.#limiter = new LoginLimiter({ ...config.loginLimit, now: this.#now });
     this.#tracker = new GrantTracker(this.#now);
@@ -266,7 +268,7 @@ export class Auth {
   async rotateKey(): Promise<void> {
     if (this.config.key !== undefined)
       throw new AuthConfigError(
-        'auth.key',
+        `${this.#settingPrefix}.key`,
         'the signing key is set in the config: change it there to rotate it',
       );
     this.#key = this.config.keyFile
