@@ -38,6 +38,28 @@ describe('failed login limit', () => {
     expect((await get('wrong', '198.51.100.9')).status).toBe(401);
   });
 
+  test('after the window, the address may try again', async ({ start }) => {
+    let now = Date.now();
+    const server = await start(
+      { users: await ALICE(), loginLimit: { attempts: 2, window: 60 } },
+      { now: () => now },
+    );
+    const status = (password: string) =>
+      fetch(`${server.url}/api/cameras`, { headers: { authorization: basic('alice', password) } }).then(
+        (response) => [response.status, response.headers.get('retry-after')],
+      );
+    expect(await status('wrong')).toEqual([401, null]);
+    now += 30_000;
+    expect(await status('wrong')).toEqual([401, null]);
+    expect(await status('alice-pw')).toEqual([429, '30']); // the window began with the first failure
+    now += 30_000;
+    expect(await status('wrong')).toEqual([401, null]);
+    expect(await status('alice-pw')).toEqual([200, null]); // a success forgets the failures
+    expect(await status('wrong')).toEqual([401, null]);
+    expect(await status('wrong')).toEqual([401, null]);
+    expect(await status('wrong')).toEqual([429, '60']);
+  });
+
   test('the login form counts too, and answers 429 with Retry-After on its page', async ({ start }) => {
     const server = await start({ users: await ALICE(), loginLimit: { attempts: 3, window: 600 } });
     const post = (password: string) =>
