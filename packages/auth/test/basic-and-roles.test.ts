@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { describe, expect } from 'vitest';
-import { basic, test, users } from './support.js';
+import { basic, requireTool, test, users } from './support.js';
 
 const run = promisify(execFile);
 
@@ -54,10 +54,16 @@ describe('HTTP Basic', () => {
     expect(await get('Bearer abc')).toBe(401);
   });
 
-  test('curl with -u and with user:pass in the URL gets a real JPEG snapshot', async ({ start, tempDir }) => {
+  test('curl with -u and with user:pass in the URL gets a real JPEG snapshot', async ({
+    start,
+    tempDir,
+    skip,
+  }) => {
+    const missing = requireTool('/usr/bin/curl', 'apt-get install curl');
+    if (missing) skip(missing);
     const server = await start({ users: await USERS() });
     const file = `${tempDir}/snap.jpg`;
-    const { stdout } = await run('curl', [
+    const { stdout } = await run('/usr/bin/curl', [
       '-s',
       '-o',
       file,
@@ -71,7 +77,7 @@ describe('HTTP Basic', () => {
     const { readFile } = await import('node:fs/promises');
     const jpeg = await readFile(file);
     expect(jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
-    const inUrl = await run('curl', [
+    const inUrl = await run('/usr/bin/curl', [
       '-s',
       '-o',
       '/dev/null',
@@ -80,7 +86,7 @@ describe('HTTP Basic', () => {
       `http://carol:carol-pw@127.0.0.1:${server.port}/cameras/b/snapshot`,
     ]);
     expect(inUrl.stdout).toBe('200');
-    const wrong = await run('curl', [
+    const wrong = await run('/usr/bin/curl', [
       '-s',
       '-o',
       '/dev/null',
