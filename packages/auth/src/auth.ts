@@ -167,7 +167,7 @@ export class Auth {
       });
     }
 
-    const query = new URLSearchParams(req.url?.split('?')[1] ?? '');
+    const query = new URLSearchParams(requestTarget(req).split('?')[1] ?? '');
     if (query.has(LINK_PARAMS.signature) || query.has(LINK_PARAMS.expires)) {
       if (!(route === 'stream' || route === 'snapshot') || camera === undefined)
         return forbidden(
@@ -190,7 +190,8 @@ export class Auth {
     }
 
     if (route === 'page' && (req.method === 'GET' || req.method === 'HEAD') && acceptsHtml(req)) {
-      const next = req.url?.startsWith('/') ? req.url : '/';
+      const target = requestTarget(req);
+      const next = target.startsWith('/') ? target : '/';
       return {
         allowed: false,
         status: 303,
@@ -236,7 +237,7 @@ export class Auth {
 
   /** Serves the login page and the login/logout posts; returns false for any other path. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = requestTarget(req).split('?')[0];
     if (path === this.config.loginPath) {
       await this.#login(req, res);
       return true;
@@ -363,7 +364,7 @@ export class Auth {
   }
 
   async #login(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const query = new URLSearchParams(req.url?.split('?')[1] ?? '');
+    const query = new URLSearchParams(requestTarget(req).split('?')[1] ?? '');
     if (req.method === 'GET' || req.method === 'HEAD') {
       return this.#loginPage(req, res, 200, safeNext(query.get('next'), this.config.loginPath));
     }
@@ -472,6 +473,11 @@ export async function createAuth(
   return new Auth(resolved, key, options);
 }
 
+/** The request target as the client sent it: express rewrites `req.url` inside a mounted router. */
+function requestTarget(req: IncomingMessage): string {
+  return (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+}
+
 function parseBasic(header: string): { name: string; password: string } | undefined {
   const match = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
   if (!match) return undefined;
@@ -508,6 +514,13 @@ function safeNext(next: string | null | undefined, loginPath: string): string {
 }
 
 function readForm(req: IncomingMessage): Promise<URLSearchParams | 400 | 413 | 415> {
+  // Behind express.urlencoded() the body is already read and parsed: use that.
+  const parsed = (req as { body?: unknown }).body;
+  if (typeof parsed === 'object' && parsed !== null && !Buffer.isBuffer(parsed)) {
+    const form = new URLSearchParams();
+    for (const [name, value] of Object.entries(parsed)) if (typeof value === 'string') form.set(name, value);
+    return Promise.resolve(form);
+  }
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {
     req.resume();
