@@ -370,7 +370,7 @@ export class Auth {
     }
     if (req.method !== 'POST')
       return sendPlain(req, res, 405, 'use GET or POST', { Allow: 'GET, HEAD, POST' });
-    if (!this.#sameOrigin(req)) return sendPlain(req, res, 403, 'cross-site login refused');
+    if (!this.sameOrigin(req)) return sendPlain(req, res, 403, 'cross-site login refused');
     const form = await readForm(req);
     if (typeof form === 'number')
       return sendPlain(
@@ -405,7 +405,7 @@ export class Auth {
 
   async #logout(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') return sendPlain(req, res, 405, 'log out with POST', { Allow: 'POST' });
-    if (!this.#sameOrigin(req)) return sendPlain(req, res, 403, 'cross-site logout refused');
+    if (!this.sameOrigin(req)) return sendPlain(req, res, 403, 'cross-site logout refused');
     req.resume(); // the form body carries nothing we need
     const session = this.#session(req);
     if (session) {
@@ -445,12 +445,17 @@ export class Auth {
     return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure}`;
   }
 
-  // A form posted from another site (login CSRF) carries that site's Origin; browsers always send one on POST.
-  #sameOrigin(req: IncomingMessage): boolean {
+  /**
+   * Whether a request did not come from another site's page: browsers send `Origin` with every POST, so
+   * a POST whose Origin names another host is cross-site (CSRF). Requests without Origin (curl, ffmpeg)
+   * pass. Use it on state-changing routes (the login form and logout use it).
+   */
+  sameOrigin(req: IncomingMessage): boolean {
     const origin = req.headers.origin;
     if (origin === undefined) return true; // not a browser (curl): nothing to forge
     try {
-      return new URL(origin).host === req.headers.host;
+      // HTTP/2 (node:http2's compatibility API) names the host :authority.
+      return new URL(origin).host === (req.headers.host ?? req.headers[':authority']);
     } catch {
       return false;
     }
