@@ -23,20 +23,19 @@ test('a client that vanishes mid-frame leaves at once; the others keep streaming
   // Destroy it in the middle of a part: some of a frame's bytes received, not all (a 200 kB frame takes
   // several socket reads; this listener runs after the client has parsed each one).
   const eventsBefore = events.length;
-  const destroyedAt = await new Promise<number>((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the leaving client was never mid-frame')), 3000);
     leaving.socket.on('data', () => {
       if (leaving.parser.pendingBytes > 0 && !leaving.socket.destroyed) {
         clearTimeout(timer);
         leaving.destroy();
-        resolve(Date.now());
+        resolve();
       }
     });
   });
   expect(leaving.parser.pendingBytes).toBeGreaterThan(0);
   await waitUntil(() => camera.state.viewers === 1, 'the viewer count to drop', 1000);
-  // "At once": on the socket's close, long before any timeout could have dropped it.
-  expect(Date.now() - destroyedAt).toBeLessThan(IDLE_TIMEOUT);
+  // "At once": on the socket's close, not by a timeout: the camera has not even reached its idle stop.
   expect(events.slice(eventsBefore).map((event) => event.what)).toEqual(['viewers 1']);
   expect(camera.state.status).toBe('running');
   const leavingRes = server.exchange('/stream?leaving')!.res;
@@ -54,9 +53,7 @@ test('a client that vanishes mid-frame leaves at once; the others keep streaming
   // The last one leaves abruptly too: viewers 0 at once, then the idle stop after idleTimeout.
   const stopped = nextEvent<[StopReason]>(camera, 'stop', IDLE_TIMEOUT + 3000);
   staying.destroy();
-  const lastLeftAt = Date.now();
   await waitUntil(() => camera.state.viewers === 0, 'no viewers', 1000);
-  expect(Date.now() - lastLeftAt).toBeLessThan(IDLE_TIMEOUT);
   expect(camera.state.status).toBe('running'); // not yet: the idle timeout has not passed
 
   const [reason] = await stopped;
