@@ -19,6 +19,8 @@ export function cameraState(entry: CameraEntry, now = Date.now()) {
     resolution: frame ? (jpegDimensions(frame.data) ?? null) : null,
     framesCaptured: state.framesCaptured,
     framesSkipped: state.framesSkipped,
+    timeouts: state.timeouts,
+    abandonedRuns: state.abandonedRuns,
     uptimeSeconds: state.startedAt === undefined ? 0 : round((now - state.startedAt) / 1000),
     lastFrameAt: state.lastFrameAt === undefined ? null : iso(state.lastFrameAt),
     viewers: [...camera.viewers()].map((viewer) => {
@@ -26,10 +28,10 @@ export function cameraState(entry: CameraEntry, now = Date.now()) {
       return {
         address: viewer.label ?? null,
         connectedAt: iso(viewer.connectedAt),
-        framesSent: viewer.framesReceived,
+        framesSent: viewer.framesSent,
         framesSkipped: viewer.framesSkipped,
         bytesSent: viewer.bytesSent,
-        fps: round(viewer.framesReceived / seconds),
+        fps: round(viewer.framesSent / seconds),
       };
     }),
   };

@@ -170,6 +170,14 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
    */
   protected abstract frames(signal: AbortSignal): AsyncIterable<Buffer>;
 
+  /**
+   * Optional: a few words that the `TIMEOUT` failure of a start or stall watchdog appends to its message,
+   * such as what the device last reported (`rpicam-vid last said: ...`). Called only when one fires.
+   */
+  protected describeTimeout(): string | undefined {
+    return undefined;
+  }
+
   /** Adds a viewer. Its first `next()` starts the camera if it is idle. */
   subscribe(label?: string): Viewer {
     return this.#event.subscribe(label);
@@ -400,6 +408,11 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
       detail = `no frame for ${seconds(limit)}`;
     }
     this.#timeouts += 1;
+    let context: string | undefined;
+    try {
+      context = this.describeTimeout();
+    } catch {} // a broken description must not keep the failure from viewers
+    if (context) detail += `; ${context}`;
     this.#fail(run, new CameraError('TIMEOUT', detail, { camera: this.name }));
   }
 
@@ -472,7 +485,7 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
     await run.ended;
     if (this.#status === 'closed' && reason !== 'closed') return; // close() reports this end itself
     this.emit('stop', reason);
-    if (this.#status === 'closed') return;
+    if (this.#status === 'closed' || this.#run) return; // closed, or another path has started a run since
     this.#setStatus('idle');
     if (this.#hasDemand()) this.#start(); // a viewer arrived while the device was being released
   }

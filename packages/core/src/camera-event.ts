@@ -150,6 +150,12 @@ export class Viewer implements AsyncIterable<Frame> {
   framesSkipped = 0;
   /** Bytes sent to this viewer: kept by the adapter that sends the frames (e.g. `@cam/http-mjpeg`). */
   bytesSent = 0;
+  /**
+   * Camera frames actually sent to this viewer's client, kept by the adapter that sends them (e.g.
+   * `@cam/http-mjpeg`). Can be lower than `framesReceived`: an adapter may drop a frame it received,
+   * as a stream capped with `?fps` does.
+   */
+  framesSent = 0;
   readonly #event: CameraEvent;
   #waiter: Waiter | undefined;
   #closed = false;

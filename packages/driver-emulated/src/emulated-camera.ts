@@ -18,8 +18,15 @@ export class EmulatedCamera extends BaseCamera {
   readonly files: readonly string[];
 
   constructor(options: EmulatedCameraOptions = {}, camera: CameraOptions = {}) {
-    super({ name: 'emulated', ...camera });
-    this.fps = options.fps ?? 1;
+    const fps = options.fps ?? 1;
+    super({
+      name: 'emulated',
+      ...camera,
+      // A slow rate is no stall: core allows three frame intervals once it has measured one, and this
+      // allows them between the first two frames as well.
+      stallTimeout: camera.stallTimeout ?? (fps > 0 ? Math.max(5000, 3000 / fps) : undefined),
+    });
+    this.fps = fps;
     if (!(this.fps > 0 && this.fps <= 1000))
       throw new TypeError(`fps must be from 0 to 1000, got ${this.fps}`);
     this.files = options.files?.length ? [...options.files] : defaultFrameFiles();

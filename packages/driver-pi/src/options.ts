@@ -46,10 +46,11 @@ export type PiCaptureOptions = Partial<
 export interface PiCameraOptions extends PiCaptureOptions {
   /** The program to run. Default: `rpicam-vid`, or `libcamera-vid` where `rpicam-vid` is not on PATH. */
   command?: string;
-  /** Fail the start with `TIMEOUT` when no frame arrives within this many ms. Default 10 000. */
-  firstFrameTimeout?: number;
-  /** How long each stop step (SIGINT, then SIGTERM, then SIGKILL) waits for the process to exit (ms). Default 2000. */
-  stopTimeout?: number;
+  /**
+   * How long each stop signal (SIGINT, then SIGTERM, then SIGKILL) waits for the tool to exit (ms).
+   * Default 2000. (A tool that sends no frame is the camera's `startTimeout` and `stallTimeout`.)
+   */
+  signalTimeout?: number;
 }
 
 type Rule =
@@ -110,8 +111,7 @@ export function parsePiOptions(raw: RawOptions): PiCameraOptions {
     options[name] = parseValue(read, name, rule);
   }
   options.command = read.string('command', { accepts: 'a program name or path' });
-  options.firstFrameTimeout = read.number('firstFrameTimeout', { min: 100, max: 600_000 });
-  options.stopTimeout = read.number('stopTimeout', { min: 10, max: 60_000 });
+  options.signalTimeout = read.number('signalTimeout', { min: 10, max: 60_000 });
   read.done();
   // Leave out what is not set, so that the defaults of the camera and of rpicam-vid apply.
   for (const name of Object.keys(options)) if (options[name] === undefined) delete options[name];
@@ -139,7 +139,10 @@ export function rpicamArgs(options: PiCaptureOptions): string[] {
 
 function formatValue(value: string | number | object): string {
   if (typeof value !== 'object') return String(value);
-  return (Array.isArray(value) ? value : Object.values(value)).join(',');
+  if (Array.isArray(value)) return value.join(',');
+  // roi, in the order rpicam-vid reads it, whatever order the object's keys were written in
+  const { x, y, w, h } = value as { x: number; y: number; w: number; h: number };
+  return `${x},${y},${w},${h}`;
 }
 
 function parseValue(read: OptionReader, name: string, rule: Rule): unknown {
