@@ -12,23 +12,8 @@ import type { RequestHandler } from '../src/index.js';
 /** What the server writes right after each frame's bytes. */
 export const PART_END_TEXT = '\r\n--frame\r\n';
 
-/**
- * Polls `check` every few ms until it returns something truthy, and returns that; rejects after
- * `timeout` ms with a message naming `what`, so that no test waits forever.
- */
-export async function waitUntil<T>(
-  check: () => T | undefined | null | false | 0 | '',
-  what: string,
-  timeout = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
+/** vi.waitFor's options for these tests: socket round trips take a few ms; allow 5 s on a loaded machine. */
+export const WAIT = { timeout: 5000, interval: 5 };
 
 /** Resolves with the first `event` the emitter fires, or rejects after `timeout` ms. */
 export function nextEvent<T extends unknown[]>(
