@@ -1,6 +1,6 @@
 // Servers started from a config file, such as the two-camera setup of the multi-camera tests.
 import { type RunningServer, startServer } from './server-process.js';
-import { labelledJpeg, writeFrames, writeTempFile } from './temp-files.js';
+import { writeFrames, writeTempFile } from './temp-files.js';
 
 /** Writes `config` as a JSON config file and starts the server with `--config <that file>`. */
 export async function startWithConfig(
@@ -47,20 +47,4 @@ export async function startTwoCameras(
     options.env,
   );
   return { ...server, backFrames: files };
-}
-
-/** A labelled JPEG padded with comment segments to about `size` bytes: a big frame, to fill socket buffers. */
-export function paddedJpeg(label: string, size: number): Buffer {
-  const labelled = labelledJpeg(label);
-  const segments: Buffer[] = [];
-  for (let left = size - labelled.length; left > 4; left -= 65_535 + 2) {
-    const length = Math.min(65_535, left - 2);
-    const segment = Buffer.alloc(2 + length, 0x20);
-    segment.writeUInt16BE(0xfffe, 0);
-    segment.writeUInt16BE(length, 2);
-    segments.push(segment);
-  }
-  // After the label's segment, so that jpegLabel still finds the label first.
-  const afterLabel = 2 + 4 + Buffer.byteLength(label, 'latin1');
-  return Buffer.concat([labelled.subarray(0, afterLabel), ...segments, labelled.subarray(afterLabel)]);
 }

@@ -1,7 +1,9 @@
 // Temporary files: config files and frame directories (labelled JPEGs), removed at cleanup.
+
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readJpegStamp, stampJpeg } from '@cam/core/testing';
 import { onCleanup } from './cleanup.js';
 
 /** A new empty directory under the system's temp dir, removed (with its contents) at the next cleanup. */
@@ -28,30 +30,17 @@ export const SMALL_JPEG: Buffer = Buffer.from(
   'base64',
 );
 
-/**
- * `jpeg` with a comment segment (COM, FF FE) holding `label` right after its start-of-image marker: still
- * a valid JPEG showing the same image, but with bytes of its own that {@link jpegLabel} reads back.
- */
+/** `jpeg` (default {@link SMALL_JPEG}) stamped with `label` by @cam/core's stamper; {@link jpegLabel} reads it. */
 export function labelledJpeg(label: string, jpeg: Buffer = SMALL_JPEG): Buffer {
-  const text = Buffer.from(label, 'latin1');
-  const header = Buffer.alloc(4);
-  header.writeUInt16BE(0xfffe, 0);
-  header.writeUInt16BE(text.length + 2, 2);
-  return Buffer.concat([jpeg.subarray(0, 2), header, text, jpeg.subarray(2)]);
+  return stampJpeg(jpeg, label);
 }
 
-/** The label of a JPEG made by {@link labelledJpeg}, or undefined when it has no comment segment. */
-export function jpegLabel(jpeg: Buffer): string | undefined {
-  if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return undefined;
-  let offset = 2;
-  while (offset + 4 <= jpeg.length && jpeg[offset] === 0xff) {
-    const marker = jpeg[offset + 1]!;
-    if (marker === 0xda || marker === 0xd9) return undefined; // scan data or end: no comment before it
-    const length = jpeg.readUInt16BE(offset + 2);
-    if (marker === 0xfe) return jpeg.subarray(offset + 4, offset + 2 + length).toString('latin1');
-    offset += 2 + length;
-  }
-  return undefined;
+/** The label of a JPEG made by {@link labelledJpeg}, or undefined when it has none. */
+export const jpegLabel = readJpegStamp;
+
+/** A labelled {@link SMALL_JPEG} padded with comment segments to at least `size` bytes: a big frame. */
+export function paddedJpeg(label: string, size: number): Buffer {
+  return stampJpeg(SMALL_JPEG, label, size);
 }
 
 /** A new temp dir holding one labelled JPEG per label, as `1.jpg`, `2.jpg`, ... in that order. */
