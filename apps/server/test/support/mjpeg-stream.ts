@@ -17,7 +17,7 @@ export class MjpegStream {
   parseError: Error | undefined;
   /** Resolves when the response is over, either way. */
   readonly ended: Promise<StreamEnd>;
-  readonly #parser = new MjpegParser();
+  readonly #parser = new MjpegParser(undefined, { copy: false }); // socket chunks are never reused
   readonly #listeners = new Set<() => void>();
   #over = false;
 
