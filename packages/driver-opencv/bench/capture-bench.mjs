@@ -25,7 +25,8 @@ if (!existsSync(dist)) {
   console.log('opencv bench: skipped, dist/ is missing (run `pnpm --filter @cam/driver-opencv build` first)');
   process.exit(0);
 }
-const { OpenCvCamera, isOpenCvAvailable, loadOpenCv, videoBackends } = await import(dist.href);
+const { OpenCvCamera, isOpenCvAvailable, loadOpenCv } = await import(dist.href);
+const { videoBackends } = await import(new URL('../dist/video-backends.js', import.meta.url).href);
 
 if (!isOpenCvAvailable()) {
   console.log(

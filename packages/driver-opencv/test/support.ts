@@ -7,7 +7,8 @@ import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BaseCamera, Frame } from '@cam/core';
 import { afterAll } from 'vitest';
-import { isOpenCvAvailable, loadOpenCv, type OpenCv, videoBackends } from '../src/index.js';
+import { isOpenCvAvailable, loadOpenCv, type OpenCv } from '../src/index.js';
+import { videoBackends } from '../src/video-backends.js';
 
 const run = promisify(execFile);
 
