@@ -1,6 +1,7 @@
 // Reading a Motion-JPEG stream over a real socket, with @cam/http-mjpeg's strict MjpegParser.
 import { type IncomingMessage, request } from 'node:http';
 import { MjpegParser, type MjpegPart } from '@cam/http-mjpeg/client';
+import { vi } from 'vitest';
 import { onCleanup } from './cleanup.js';
 import { within } from './timing.js';
 
@@ -18,7 +19,6 @@ export class MjpegStream {
   /** Resolves when the response is over, either way. */
   readonly ended: Promise<StreamEnd>;
   readonly #parser = new MjpegParser(undefined, { copy: false }); // socket chunks are never reused
-  readonly #listeners = new Set<() => void>();
   #over = false;
 
   constructor(readonly response: IncomingMessage) {
@@ -31,12 +31,10 @@ export class MjpegStream {
           this.parseError = error as Error;
         }
       }
-      this.#notify();
     });
     this.ended = new Promise((resolve) => {
       response.once('close', () => {
         this.#over = true;
-        this.#notify();
         resolve({ complete: response.complete });
       });
     });
@@ -52,27 +50,19 @@ export class MjpegStream {
     return this.#parser.closed;
   }
 
-  /** Waits until at least `count` parts arrived since the stream opened. */
+  /** Waits (vi.waitFor) until at least `count` parts arrived since the stream opened. */
   waitForParts(count: number, timeout = 5000): Promise<MjpegPart[]> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (this.parts.length >= count) return finish(() => resolve(this.parts.slice(0, count)));
-        if (this.parseError) return finish(() => reject(this.parseError));
-        if (this.#over)
-          return finish(() => reject(new Error(`stream ended after ${this.parts.length} parts`)));
-      };
-      const timer = setTimeout(
-        () => finish(() => reject(new Error(`${this.parts.length} of ${count} parts within ${timeout} ms`))),
-        timeout,
-      );
-      const finish = (settle: () => void) => {
-        clearTimeout(timer);
-        this.#listeners.delete(check);
-        settle();
-      };
-      this.#listeners.add(check);
-      check();
-    });
+    return vi.waitFor(
+      () => {
+        if (this.parseError) throw this.parseError;
+        if (this.parts.length < count) {
+          const ended = this.#over ? ', and the stream ended' : '';
+          throw new Error(`${this.parts.length} of ${count} parts${ended}`);
+        }
+        return this.parts.slice(0, count);
+      },
+      { timeout, interval: 5 },
+    );
   }
 
   /** Leaves as a browser tab does when it closes: the connection goes away. */
@@ -83,10 +73,6 @@ export class MjpegStream {
   /** Cuts the TCP connection at once, whatever is in flight. */
   destroySocket(): void {
     this.response.socket.destroy();
-  }
-
-  #notify(): void {
-    for (const listener of [...this.#listeners]) listener();
   }
 }
 
