@@ -22,26 +22,15 @@ type State = 'delimiter' | 'headers' | 'body' | 'closed';
  * `Content-Length`), for tests, benchmarks and clients: feed it chunks of any size, and it returns the
  * parts completed so far. Strict on purpose: it checks every delimiter and every length, byte by byte.
  */
-export interface MjpegParserOptions {
-  /**
-   * Copy each part's body into a Buffer of its own (default true). False gives a view into the bytes
-   * received, without a copy: cheaper for a reader that only looks at each body once (tests that count
-   * bytes, benchmarks). The view stays valid as long as the caller does not reuse the chunks it pushed.
-   */
-  copy?: boolean;
-}
-
 export class MjpegParser {
   readonly #delimiter: Buffer;
   readonly #closeDelimiter: Buffer;
-  readonly #copy: boolean;
   #buffer: Buffer = Buffer.alloc(0);
   #state: State = 'delimiter';
   #headers: Record<string, string> = {};
   #bodyLength = 0;
 
-  constructor(boundary = BOUNDARY, options: MjpegParserOptions = {}) {
-    this.#copy = options.copy ?? true;
+  constructor(boundary = BOUNDARY) {
     this.#delimiter = Buffer.from(`--${boundary}`, 'latin1');
     this.#closeDelimiter = Buffer.from(`--${boundary}--`, 'latin1');
   }
@@ -116,7 +105,7 @@ export class MjpegParser {
         }
         this.#buffer = this.#buffer.subarray(this.#bodyLength + 2);
         this.#state = 'delimiter';
-        return { headers: this.#headers, body: this.#copy ? Buffer.from(body) : body };
+        return { headers: this.#headers, body: Buffer.from(body) };
       }
       case 'closed':
         if (this.#buffer.length)

@@ -202,15 +202,3 @@ describe('MjpegParser', () => {
     });
   });
 });
-
-describe('without copying', () => {
-  test('gives the same parts, as views into the pushed chunks', () => {
-    const jpegs = [testJpeg(1), testJpeg(2, 5000)];
-    const stream = camStream(jpegs);
-    const parts = new MjpegParser(undefined, { copy: false }).push(stream);
-    expectFrames(parts, jpegs);
-    // A view: the body shares the memory of the chunk that was pushed.
-    expect(parts[0]!.body.buffer).toBe(stream.buffer);
-    expect(new MjpegParser().push(stream)[0]!.body.buffer).not.toBe(stream.buffer);
-  });
-});

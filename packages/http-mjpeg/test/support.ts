@@ -146,7 +146,7 @@ export class RawClient {
   readonly #body: Buffer[] = [];
   /** Completed MJPEG parts, when the response is multipart. */
   readonly parts: MjpegPart[] = [];
-  readonly parser = new MjpegParser(undefined, { copy: false }); // socket chunks are never reused
+  readonly parser = new MjpegParser();
   /** True once the body is complete: the chunked terminator, or Content-Length bytes. */
   bodyEnded = false;
   /** Bytes the server sent after the end of the response (there must be none). */
