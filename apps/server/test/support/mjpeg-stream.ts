@@ -18,12 +18,7 @@ export class MjpegStream {
   parseError: Error | undefined;
   /** Resolves when the response is over, either way. */
   readonly ended: Promise<StreamEnd>;
-<<<<<<< HEAD
-  readonly #parser = new MjpegParser(undefined, { copy: false }); // socket chunks are never reused
-=======
   readonly #parser = new MjpegParser();
-  readonly #listeners = new Set<() => void>();
->>>>>>> parent of 25a3264 (MjpegParser: a non-copying mode ({ copy: false }), used by the http-mjpeg and server tests' stream readers)
   #over = false;
 
   constructor(readonly response: IncomingMessage) {
