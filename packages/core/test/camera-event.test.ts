@@ -282,8 +282,7 @@ describe('CameraEvent on its own', () => {
 
   test('publish() gives a frame only to waiters that have not seen its seq', async () => {
     const { event } = hub();
-    const poller = event.subscribe();
-    poller.lastSeq = 5; // e.g. a snapshot with ?after=5
+    const poller = event.subscribe(undefined, { after: 5 }); // e.g. a snapshot with ?after=5
     const plain = event.subscribe();
     const fromPoller = track(poller.next());
     const fromPlain = track(plain.next());

@@ -10,7 +10,7 @@ import {
   readOptions,
   retryDelay,
 } from '../src/index.js';
-import { TestCamera, testJpeg, testJpegNumber } from '../src/testing/index.js';
+import { readJpegStamp, stampJpeg, TestCamera, testJpeg, testJpegNumber } from '../src/testing/index.js';
 
 /** Runs `fn`, which must throw a CameraError, and returns that error. */
 function thrownBy(fn: () => unknown): CameraError {
@@ -266,6 +266,25 @@ describe('test frames', () => {
     expect(jpeg.length).toBeLessThan(size + 100);
     expect([...jpeg.subarray(-2)]).toEqual([0xff, 0xd9]);
     expect(testJpegNumber(jpeg)).toBe(9);
+  });
+
+  test('stampJpeg puts a stamp after the JFIF header that readJpegStamp reads back; the rest is unchanged', () => {
+    const base = testJpeg(3);
+    const stamped = stampJpeg(base, 'back 1');
+    expect(readJpegStamp(stamped)).toBe('back 1');
+    expect(looksLikeJpeg(stamped)).toBe(true);
+    expect([...stamped.subarray(2, 4)]).toEqual([0xff, 0xe0]); // APP0 still first
+    expect(stamped.length).toBe(base.length + 4 + 'back 1'.length);
+    expect(stamped.subarray(-base.length + 20).equals(base.subarray(20))).toBe(true);
+  });
+
+  test('stampJpeg without APP0 stamps right after SOI, and pads to a size', () => {
+    const bare = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
+    expect([...stampJpeg(bare, 'x')]).toEqual([0xff, 0xd8, 0xff, 0xfe, 0, 3, 0x78, 0xff, 0xd9]);
+    const big = stampJpeg(bare, 'big', 70_000);
+    expect(big.length).toBeGreaterThanOrEqual(70_000);
+    expect(readJpegStamp(big)).toBe('big');
+    expect(readJpegStamp(bare)).toBeUndefined();
   });
 
   test('testJpegNumber returns undefined for another JPEG', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CameraError } from '@cam/core';
 import { testJpeg, testJpegNumber } from '@cam/core/testing';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test, vi } from 'vitest';
 import { defaultFrameFiles, driver, EmulatedCamera } from '../src/index.js';
 
 async function framesFrom(camera: EmulatedCamera, count: number): Promise<Buffer[]> {
@@ -30,17 +30,22 @@ describe('EmulatedCamera', () => {
     expect(new EmulatedCamera().fps).toBe(1);
   });
 
-  test('paces frames at the requested rate', async () => {
+  test('paces frames at the requested rate: one every 1000 / fps ms', async () => {
+    // Fake clock: the pacing is checked exactly, whatever the load on the machine.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const camera = new EmulatedCamera({ fps: 20 });
     try {
-      const viewer = camera.subscribe();
-      await viewer.next();
-      const start = performance.now();
-      for (let i = 0; i < 10; i++) await viewer.next();
-      const elapsed = performance.now() - start;
-      // 10 intervals of 50 ms; generous bounds for a loaded machine, but too fast would mean no pacing
-      expect(elapsed).toBeGreaterThanOrEqual(450);
-      expect(elapsed).toBeLessThan(2000);
+      await camera.subscribe().next(); // the files are read, the first frame is out
+      const first = camera.state.framesCaptured;
+      await vi.advanceTimersByTimeAsync(49);
+      expect(camera.state.framesCaptured).toBe(first);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(camera.state.framesCaptured).toBe(first + 1);
+      await vi.advanceTimersByTimeAsync(500);
+      expect(camera.state.framesCaptured).toBe(first + 11);
     } finally {
       await camera.close();
     }

@@ -1,11 +1,9 @@
+// The public surface: the camera, the driver export, and the binding checks an application needs. How
+// sources are parsed and which back-ends OpenCV has stay inside the package.
 export type { OpenCv, OpenCvLoader } from './binding.js';
 export { INSTALL_STEPS, isOpenCvAvailable, loadOpenCv } from './binding.js';
 export type { ActualFormat } from './capture.js';
-export { checkOpenCvAvailable, driver } from './driver.js';
+export { driver } from './driver.js';
 export { OpenCvCamera } from './opencv-camera.js';
 export type { OpenCvCameraOptions, OpenCvCameraSettings } from './options.js';
-export { parseOpenCvOptions } from './options.js';
 export type { SourceKind, VideoSource } from './source.js';
-export { describeSource, parseSource } from './source.js';
-export type { VideoBackends } from './video-backends.js';
-export { videoBackends } from './video-backends.js';

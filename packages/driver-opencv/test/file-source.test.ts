@@ -21,7 +21,9 @@ describe('a video file', () => {
     const camera = new OpenCvCamera({ source: video }, { idleTimeout: 60_000 });
     try {
       const frames = await takeFrames(camera, 31); // 30 intervals: 1.5 s at 20 fps, across the loop
-      expect(rate(frames)).toBeGreaterThan(16);
+      // Paced frames never come faster than the rate, so the upper bound is tight; a loaded machine may
+      // deliver them slower, so the lower bound is loose (it still tells 20 fps from unpaced reads).
+      expect(rate(frames)).toBeGreaterThan(10);
       expect(rate(frames)).toBeLessThan(24);
       expect(camera.state.status).toBe('running');
       expect(camera.actual).toEqual({ width: 320, height: 240, fps: 20, fourcc: 'avc1', passthrough: false });
@@ -35,7 +37,7 @@ describe('a video file', () => {
     const camera = new OpenCvCamera({ source: video, fps: 50 });
     try {
       const frames = await takeFrames(camera, 26);
-      expect(rate(frames)).toBeGreaterThan(40);
+      expect(rate(frames)).toBeGreaterThan(30); // not the file's own 20 fps, even on a loaded machine
       expect(rate(frames)).toBeLessThan(60);
       expect(camera.actual?.fps).toBe(50);
     } finally {
@@ -89,7 +91,7 @@ describe('an MJPEG file', () => {
       const frames = await takeFrames(camera, 16);
       const indexes = frames.map((frame) => mjpeg.jpegs.findIndex((jpeg) => jpeg.equals(frame.data)));
       expect(indexes).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3]);
-      expect(rate(frames)).toBeGreaterThan(8);
+      expect(rate(frames)).toBeGreaterThan(5);
       expect(rate(frames)).toBeLessThan(12);
       expect(camera.actual).toEqual({ width: 320, height: 240, fps: 10, fourcc: 'MJPG', passthrough: true });
     } finally {

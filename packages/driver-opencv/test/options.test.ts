@@ -1,6 +1,7 @@
 import { CameraError } from '@cam/core';
 import { describe, expect, test } from 'vitest';
-import { describeSource, driver, parseSource } from '../src/index.js';
+import { driver } from '../src/index.js';
+import { describeSource, parseSource } from '../src/source.js';
 
 function optionError(raw: Record<string, unknown>): CameraError {
   try {

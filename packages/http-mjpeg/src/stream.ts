@@ -115,9 +115,9 @@ class ViewerStream {
       }
       this.parts.open(res);
     }
-    this.viewer.bytesSent += this.parts.frame(res, frame);
-    if (frame.seq === 0) return; // an offline frame: not one of the camera's
-    this.viewer.framesSent += 1;
+    const offline = frame.seq === 0; // an offline frame: not one of the camera's
+    this.viewer.countSent(this.parts.frame(res, frame), offline ? 0 : 1);
+    if (offline) return;
     if (this.fps !== undefined)
       this.#nextDueAt = Math.max(this.#nextDueAt, frame.capturedAt) + 1000 / this.fps - 2;
   }

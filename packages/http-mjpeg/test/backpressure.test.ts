@@ -1,6 +1,6 @@
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, expect, test, vi } from 'vitest';
 import { createStreamHandler } from '../src/index.js';
-import { Scope, waitUntil } from './support.js';
+import { Scope, WAIT } from './support.js';
 
 const scope = new Scope();
 afterEach(() => scope.closeAll());
@@ -18,12 +18,18 @@ test('a viewer that stops reading skips frames, holds at most one frame in memor
     await scope.connect(server.port, '/stream?a'),
     await scope.connect(server.port, '/stream?b', { feed: [7, 65_521] }),
   ];
-  await waitUntil(() => server.exchanges.length === 3 && camera.state.viewers === 3, 'three viewers');
+  await vi.waitFor(
+    () => expect(server.exchanges.length === 3 && camera.state.viewers === 3, 'three viewers').toBe(true),
+    WAIT,
+  );
   const stalledRes = server.exchange('/stream?stalled')!.res;
   // Viewers are kept in the order they subscribed, which is the order the handler ran.
   const stalledViewer = [...camera.viewers()][server.exchanges.findIndex((e) => e.res === stalledRes)]!;
   // Once the kernel's socket buffers are full, the stalled response stays blocked.
-  await waitUntil(() => stalledRes.writableNeedDrain, 'the stalled response to block', 5000);
+  await vi.waitFor(() => expect(stalledRes.writableNeedDrain, 'the stalled response to block').toBe(true), {
+    ...WAIT,
+    timeout: 5000,
+  });
 
   // The bound: the frame being sent, its part header and delimiter, HTTP chunk framing, and what was
   // left below the socket's high-water mark when it was written.
@@ -42,18 +48,23 @@ test('a viewer that stops reading skips frames, holds at most one frame in memor
     received: healthy.map((client) => client.parts.length),
     stalledBytes: stalled.rawBytes,
   };
-  await waitUntil(
-    () => camera.state.framesCaptured >= start.captured + 40,
-    '40 more frames from the camera',
-    10_000,
+  await vi.waitFor(
+    () =>
+      expect(camera.state.framesCaptured >= start.captured + 40, '40 more frames from the camera').toBe(true),
+    { ...WAIT, timeout: 10_000 },
   );
   // Let the healthy clients read the last frames in flight.
   const captured = camera.state.framesCaptured - start.captured;
-  await waitUntil(
-    () => healthy.every((client, i) => client.parts.length - start.received[i]! >= captured - 2),
-    'the healthy clients to keep up with the camera',
-    5000,
-  ).catch(() => undefined);
+  await vi
+    .waitFor(
+      () =>
+        expect(
+          healthy.every((client, i) => client.parts.length - start.received[i]! >= captured - 2),
+          'the healthy clients to keep up with the camera',
+        ).toBe(true),
+      { ...WAIT, timeout: 5000 },
+    )
+    .catch(() => undefined);
 
   for (const [i, client] of healthy.entries()) {
     expect(client.error).toBeUndefined();
@@ -68,16 +79,21 @@ test('a viewer that stops reading skips frames, holds at most one frame in memor
   expect(stalledRes.writableLength).toBeLessThanOrEqual(bound);
   expect(stalledViewer.lastSeq).toBe(start.lastSeq);
   // Stuck past viewerTimeout (500 ms), it no longer counts as a viewer.
-  await waitUntil(() => camera.state.viewers === 2, 'the stuck viewer to be dropped', 5000);
+  await vi.waitFor(() => expect(camera.state.viewers === 2, 'the stuck viewer to be dropped').toBe(true), {
+    ...WAIT,
+    timeout: 5000,
+  });
 
   // Once the client reads again, it drains what the kernel held, then gets live frames: whole, in order,
   // with the frames it could not take skipped rather than queued, and it counts as a viewer again.
   stalled.socket.resume();
   const live = camera.state.framesCaptured;
-  await waitUntil(
-    () => (stalled.frameNumbers.at(-1) ?? 0) > live,
-    'the resumed client to get live frames again',
-    10_000,
+  await vi.waitFor(
+    () =>
+      expect((stalled.frameNumbers.at(-1) ?? 0) > live, 'the resumed client to get live frames again').toBe(
+        true,
+      ),
+    { ...WAIT, timeout: 10_000 },
   );
   expect(stalled.error).toBeUndefined();
   expect(camera.state.viewers).toBe(3);

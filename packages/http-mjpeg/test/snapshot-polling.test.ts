@@ -1,8 +1,8 @@
 import http from 'node:http';
 import { testJpegNumber } from '@cam/core/testing';
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, expect, test, vi } from 'vitest';
 import { createSnapshotHandler } from '../src/index.js';
-import { Scope, waitUntil } from './support.js';
+import { Scope, WAIT } from './support.js';
 
 const scope = new Scope();
 afterEach(() => scope.closeAll());
@@ -41,7 +41,7 @@ async function runningCamera() {
   const first = watcher.next();
   camera.push(3);
   await first;
-  await waitUntil(() => camera.state.framesCaptured === 3, 'three frames');
+  await vi.waitFor(() => expect(camera.state.framesCaptured === 3, 'three frames').toBe(true), WAIT);
   return camera;
 }
 
@@ -59,7 +59,7 @@ test('the ETag names the frame: If-None-Match with the current tag is a 304 with
   expect(unchanged.headers.etag).toBe(etag);
 
   camera.push();
-  await waitUntil(() => camera.state.framesCaptured === 4, 'frame 4');
+  await vi.waitFor(() => expect(camera.state.framesCaptured === 4, 'frame 4').toBe(true), WAIT);
   const changed = await get(server.port, '/snapshot', { 'If-None-Match': etag });
   expect(changed.status).toBe(200);
   expect(testJpegNumber(changed.body)).toBe(4);

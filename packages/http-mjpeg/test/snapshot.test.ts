@@ -1,7 +1,7 @@
 import { testJpegNumber } from '@cam/core/testing';
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, expect, test, vi } from 'vitest';
 import { createSnapshotHandler } from '../src/index.js';
-import { isWholeJpeg, recordFrames, request, Scope, waitUntil } from './support.js';
+import { isWholeJpeg, recordFrames, request, Scope, WAIT } from './support.js';
 
 const scope = new Scope();
 afterEach(() => scope.closeAll());
@@ -14,7 +14,7 @@ test('answers 200 image/jpeg with Content-Length and the newest frame of a runni
   const first = watcher.next();
   camera.push(3);
   await first;
-  await waitUntil(() => camera.state.framesCaptured === 3, 'three frames');
+  await vi.waitFor(() => expect(camera.state.framesCaptured === 3, 'three frames').toBe(true), WAIT);
 
   const response = await request(server.port, '/snapshot');
   expect(response.status).toBe(200);
@@ -29,7 +29,7 @@ test('answers 200 image/jpeg with Content-Length and the newest frame of a runni
   expect(camera.state.viewers).toBe(1); // the snapshot's own viewer has left
 
   camera.push();
-  await waitUntil(() => camera.state.framesCaptured === 4, 'frame 4');
+  await vi.waitFor(() => expect(camera.state.framesCaptured === 4, 'frame 4').toBe(true), WAIT);
   const newer = await request(server.port, '/snapshot');
   expect(testJpegNumber(newer.body)).toBe(4);
 });
@@ -77,8 +77,7 @@ test("answers 503 TIMEOUT when no frame comes within the handler's timeout", asy
   const json = JSON.parse(response.body.toString('utf8'));
   expect(json.error.code).toBe('TIMEOUT');
   expect(typeof json.error.message).toBe('string');
-  expect(took).toBeGreaterThanOrEqual(140);
-  expect(took).toBeLessThan(2000);
+  expect(took).toBeGreaterThanOrEqual(140); // it waited for the handler's timeout (the request's own is 3 s)
   expect(camera.opens).toBe(1); // it did try: the camera started and is still waiting for a frame
   expect(camera.state.viewers).toBe(0);
 });
@@ -90,7 +89,10 @@ test('HEAD answers the headers of a snapshot and no body', async () => {
 
   // A raw client, so that body bytes the server sent after the head could not go unnoticed.
   const client = await scope.connect(server.port, '/snapshot', { method: 'HEAD' });
-  await waitUntil(() => client.closed, 'the server to answer and close', 3000);
+  await vi.waitFor(() => expect(client.closed, 'the server to answer and close').toBe(true), {
+    ...WAIT,
+    timeout: 3000,
+  });
   expect(client.error).toBeUndefined();
   expect(client.status).toBe(200);
   expect(client.headers['content-type']).toBe('image/jpeg');

@@ -1,7 +1,7 @@
 import { testJpeg, testJpegNumber } from '@cam/core/testing';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createStreamHandler } from '../src/index.js';
-import { request, Scope, waitUntil } from './support.js';
+import { request, Scope, WAIT } from './support.js';
 
 const scope = new Scope();
 afterEach(() => scope.closeAll());
@@ -14,7 +14,10 @@ describe('?fps=N caps one viewer', () => {
     const server = await scope.serve({ '/stream': createStreamHandler(camera) });
     const capped = await scope.connect(server.port, '/stream?fps=5');
     const full = await scope.connect(server.port, '/stream');
-    await waitUntil(() => capped.parts.length >= 1 && full.parts.length >= 1, 'first frames');
+    await vi.waitFor(
+      () => expect(capped.parts.length >= 1 && full.parts.length >= 1, 'first frames').toBe(true),
+      WAIT,
+    );
     const start = { capped: capped.parts.length, full: full.parts.length };
     await sleep(2000);
     const cappedFrames = capped.parts.length - start.capped;
@@ -55,14 +58,17 @@ describe('advance headers for Blink browsers', () => {
     );
     req.on('error', () => undefined);
     scope.add(() => req.destroy());
-    await waitUntil(() => camera.state.viewers === 1, 'the viewer');
+    await vi.waitFor(() => expect(camera.state.viewers === 1, 'the viewer').toBe(true), WAIT);
     camera.push();
     const expected = Buffer.concat([
       Buffer.from('--frame\r\nContent-Type: image/jpeg\r\n\r\n'),
       testJpeg(1),
       Buffer.from('\r\n--frame\r\nContent-Type: image/jpeg\r\n\r\n'),
     ]);
-    await waitUntil(() => body.length >= expected.length, 'frame 1 and the next headers');
+    await vi.waitFor(
+      () => expect(body.length >= expected.length, 'frame 1 and the next headers').toBe(true),
+      WAIT,
+    );
     expect(body.equals(expected)).toBe(true);
   });
 
@@ -127,11 +133,17 @@ describe('offline frames', () => {
       }),
     });
     const client = await scope.connect(server.port, '/stream');
-    await waitUntil(() => client.parts.length >= 3, 'live frames');
+    await vi.waitFor(() => expect(client.parts.length >= 3, 'live frames').toBe(true), WAIT);
     camera.failNext(new Error('cable pulled'));
-    await waitUntil(() => client.frameNumbers.includes(999_999), 'the offline frame', 3000);
+    await vi.waitFor(() => expect(client.frameNumbers.includes(999_999), 'the offline frame').toBe(true), {
+      ...WAIT,
+      timeout: 3000,
+    });
     const offlineAt = client.frameNumbers.indexOf(999_999);
-    await waitUntil(() => client.frameNumbers.length > offlineAt + 3, 'live frames after the retry', 5000);
+    await vi.waitFor(
+      () => expect(client.frameNumbers.length > offlineAt + 3, 'live frames after the retry').toBe(true),
+      { ...WAIT, timeout: 5000 },
+    );
     expect(client.closed).toBe(false);
     expect(client.error).toBeUndefined();
     expect(reasons[0]).toContain('cable pulled');
@@ -145,12 +157,18 @@ describe('offline frames', () => {
       '/stream': createStreamHandler(camera, { offlineFrame: () => OFFLINE }),
     });
     const first = await scope.connect(server.port, '/stream');
-    await waitUntil(() => first.parts.length >= 1, 'the offline frame', 3000);
+    await vi.waitFor(() => expect(first.parts.length >= 1, 'the offline frame').toBe(true), {
+      ...WAIT,
+      timeout: 3000,
+    });
     expect(first.status).toBe(200);
     expect(testJpegNumber(first.parts[0]!.body)).toBe(999_999);
     // A viewer arriving while the camera waits a minute to retry sees the reason at once too.
     const second = await scope.connect(server.port, '/stream');
-    await waitUntil(() => second.parts.length >= 1, 'the offline frame for a new viewer', 1000);
+    await vi.waitFor(
+      () => expect(second.parts.length >= 1, 'the offline frame for a new viewer').toBe(true),
+      { ...WAIT, timeout: 1000 },
+    );
     expect(testJpegNumber(second.parts[0]!.body)).toBe(999_999);
   });
 });
@@ -159,9 +177,12 @@ test('bytesSent counts what each viewer was sent', async () => {
   const camera = scope.camera({ interval: 20 });
   const server = await scope.serve({ '/stream': createStreamHandler(camera) });
   const client = await scope.connect(server.port, '/stream');
-  await waitUntil(() => client.parts.length >= 5, 'five frames');
+  await vi.waitFor(() => expect(client.parts.length >= 5, 'five frames').toBe(true), WAIT);
   const [viewer] = [...camera.viewers()];
-  await waitUntil(() => viewer!.bytesSent >= client.bodyBytes - 64, 'the counters to agree');
+  await vi.waitFor(
+    () => expect(viewer!.bytesSent >= client.bodyBytes - 64, 'the counters to agree').toBe(true),
+    WAIT,
+  );
   expect(viewer!.bytesSent).toBeGreaterThan(5 * testJpeg(1).length);
   // the body holds what was counted, less the opening delimiter, give or take a part in flight
   expect(Math.abs(viewer!.bytesSent + '--frame\r\n'.length - client.bodyBytes)).toBeLessThan(2 * 400);

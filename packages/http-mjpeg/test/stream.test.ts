@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { testJpeg, testJpegNumber } from '@cam/core/testing';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createStreamHandler } from '../src/index.js';
 import { partHeader } from '../src/multipart.js';
 import {
@@ -11,7 +11,7 @@ import {
   type RawClientOptions,
   recordFrames,
   Scope,
-  waitUntil,
+  WAIT,
 } from './support.js';
 
 const scope = new Scope();
@@ -23,13 +23,16 @@ describe('stream: response and part format', () => {
     const server = await scope.serve({ '/stream': createStreamHandler(camera) });
     const client = await scope.connect(server.port, '/stream');
 
-    await waitUntil(() => camera.opens === 1, 'the camera to open on the first viewer');
+    await vi.waitFor(
+      () => expect(camera.opens === 1, 'the camera to open on the first viewer').toBe(true),
+      WAIT,
+    );
     // Nothing is sent before a frame exists: a camera that cannot start gets a 503 instead.
     expect(client.status).toBeUndefined();
     expect(client.rawBytes).toBe(0);
 
     camera.push();
-    await waitUntil(() => client.parts.length === 1, 'the first part');
+    await vi.waitFor(() => expect(client.parts.length === 1, 'the first part').toBe(true), WAIT);
     expect(client.error).toBeUndefined();
     expect(client.status).toBe(200);
     expect(client.headers['content-type']).toBe('multipart/x-mixed-replace; boundary=frame');
@@ -49,7 +52,7 @@ describe('stream: response and part format', () => {
 
     for (let n = 1; n <= 3; n++) {
       camera.push();
-      await waitUntil(() => client.parts.length === n, `part ${n}`);
+      await vi.waitFor(() => expect(client.parts.length === n, `part ${n}`).toBe(true), WAIT);
     }
     expect(client.error).toBeUndefined();
     expect(client.frameNumbers).toEqual([1, 2, 3]);
@@ -71,14 +74,17 @@ describe('stream: response and part format', () => {
     const camera = scope.camera();
     const server = await scope.serve({ '/stream': createStreamHandler(camera) });
     const client = await scope.connect(server.port, '/stream');
-    await waitUntil(() => camera.opens === 1, 'the camera to open');
+    await vi.waitFor(() => expect(camera.opens === 1, 'the camera to open').toBe(true), WAIT);
 
     camera.push();
     // Only one frame exists: if the server held the delimiter back until frame 2, this would time out.
-    await waitUntil(
-      () => client.bodyTail.toString('latin1').endsWith(PART_END_TEXT),
-      'the delimiter after frame 1',
-      3000,
+    await vi.waitFor(
+      () =>
+        expect(
+          client.bodyTail.toString('latin1').endsWith(PART_END_TEXT),
+          'the delimiter after frame 1',
+        ).toBe(true),
+      { ...WAIT, timeout: 3000 },
     );
     expect(camera.state.framesCaptured).toBe(1);
     expect(client.parts).toHaveLength(1);
@@ -88,7 +94,7 @@ describe('stream: response and part format', () => {
     expect(client.parser.pendingBytes).toBe(0);
 
     camera.push();
-    await waitUntil(() => client.parts.length === 2, 'part 2');
+    await vi.waitFor(() => expect(client.parts.length === 2, 'part 2').toBe(true), WAIT);
     expect(client.bodyTail.toString('latin1').endsWith(PART_END_TEXT)).toBe(true);
     expect(client.frameNumbers).toEqual([1, 2]);
   });
@@ -104,9 +110,16 @@ describe('stream: several viewers', () => {
     for (const feed of feeds) {
       clients.push(await scope.connect(server.port, '/stream', { feed }));
     }
-    await waitUntil(() => camera.state.viewers === 5, 'five viewers');
+    await vi.waitFor(() => expect(camera.state.viewers === 5, 'five viewers').toBe(true), WAIT);
 
-    await waitUntil(() => clients.every((client) => client.parts.length >= 20), '20 parts on every client');
+    await vi.waitFor(
+      () =>
+        expect(
+          clients.every((client) => client.parts.length >= 20),
+          '20 parts on every client',
+        ).toBe(true),
+      WAIT,
+    );
 
     for (const client of clients) {
       expect(client.error).toBeUndefined();
@@ -151,11 +164,17 @@ describe('stream: several viewers', () => {
     });
     const a = await scope.connect(server.port, '/stream');
     const b = await scope.connect(server.port, '/stream');
-    await waitUntil(() => camera.state.viewers === 2, 'two viewers');
+    await vi.waitFor(() => expect(camera.state.viewers === 2, 'two viewers').toBe(true), WAIT);
     camera.push();
-    await waitUntil(() => a.parts.length === 1 && b.parts.length === 1, 'frame 1 on both');
+    await vi.waitFor(
+      () => expect(a.parts.length === 1 && b.parts.length === 1, 'frame 1 on both').toBe(true),
+      WAIT,
+    );
     camera.push();
-    await waitUntil(() => a.parts.length === 2 && b.parts.length === 2, 'frame 2 on both');
+    await vi.waitFor(
+      () => expect(a.parts.length === 2 && b.parts.length === 2, 'frame 2 on both').toBe(true),
+      WAIT,
+    );
 
     const [writesA, writesB] = [...written.values()];
     // first delimiter, then per frame: part header, JPEG, delimiter

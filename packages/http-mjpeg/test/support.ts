@@ -2,6 +2,7 @@
 // handle on every (req, res), and a raw node:net HTTP/1.1 client that parses the response itself
 // (status line, headers, chunked transfer-encoding) and feeds the body to MjpegParser in chunks of a
 // chosen size.
+import { once } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { BaseCamera, Frame } from '@cam/core';
@@ -12,41 +13,21 @@ import type { RequestHandler } from '../src/index.js';
 /** What the server writes right after each frame's bytes. */
 export const PART_END_TEXT = '\r\n--frame\r\n';
 
-/**
- * Polls `check` every few ms until it returns something truthy, and returns that; rejects after
- * `timeout` ms with a message naming `what`, so that no test waits forever.
- */
-export async function waitUntil<T>(
-  check: () => T | undefined | null | false | 0 | '',
-  what: string,
-  timeout = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
+/** vi.waitFor's options for these tests: socket round trips take a few ms; allow 5 s on a loaded machine. */
+export const WAIT = { timeout: 5000, interval: 5 };
 
-/** Resolves with the first `event` the emitter fires, or rejects after `timeout` ms. */
-export function nextEvent<T extends unknown[]>(
+/** Resolves with the arguments of the first `event` the emitter fires (node's `once`), or rejects after `timeout` ms. */
+export async function nextEvent<T extends unknown[]>(
   emitter: NodeJS.EventEmitter,
   event: string,
   timeout = 5000,
 ): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      emitter.off(event, listener);
-      reject(new Error(`timed out after ${timeout} ms waiting for "${event}"`));
-    }, timeout);
-    const listener = (...args: unknown[]) => {
-      clearTimeout(timer);
-      resolve(args as T);
-    };
-    emitter.once(event, listener);
-  });
+  try {
+    return (await once(emitter, event, { signal: AbortSignal.timeout(timeout) })) as T;
+  } catch (error) {
+    if ((error as Error).name !== 'AbortError') throw error;
+    throw new Error(`timed out after ${timeout} ms waiting for "${event}"`);
+  }
 }
 
 /** Collects things to close after each test; `closeAll` closes them newest first, ignoring errors. */

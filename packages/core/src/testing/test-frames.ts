@@ -5,8 +5,6 @@ const BASE_JPEG = Buffer.from(
   '/9j/4AAQSkZJRgABAgAAAQABAAD/2wBDAAgUFBcUFxsbGxsbGyAeICEhISAgICAhISEkJCQqKiokJCQhISQkKCgqKi4vLisrKisvLzIyMjw8OTlGRkhWVmf/xABLAAEBAAAAAAAAAAAAAAAAAAAABQEBAAAAAAAAAAAAAAAAAAAABhABAAAAAAAAAAAAAAAAAAAAABEBAAAAAAAAAAAAAAAAAAAAAP/AABEIABAAEAMBIgACEQADEQD/2gAMAwEAAhEDEQA/AIIB2Ov/2Q==',
   'base64',
 );
-/** Where APP0 (JFIF) ends in BASE_JPEG: the comment goes after it, as decoders expect. */
-const AFTER_APP0 = 4 + BASE_JPEG.readUInt16BE(4);
 const TAG = 'cam-test-frame ';
 const MAX_SEGMENT_PAYLOAD = 65_533;
 
@@ -15,25 +13,47 @@ const MAX_SEGMENT_PAYLOAD = 65_533;
  * frame at least that many bytes, for tests that need to fill socket buffers.
  */
 export function testJpeg(number: number, size = 0): Buffer {
-  const parts = [BASE_JPEG.subarray(0, AFTER_APP0), comment(Buffer.from(TAG + number, 'latin1'))];
-  let length = BASE_JPEG.length + parts[1]!.length;
+  return stampJpeg(BASE_JPEG, TAG + number, size);
+}
+
+/** The number a {@link testJpeg} frame carries, or undefined for any other JPEG. */
+export function testJpegNumber(jpeg: Buffer): number | undefined {
+  const stamp = readJpegStamp(jpeg);
+  return stamp?.startsWith(TAG) ? Number(stamp.slice(TAG.length)) : undefined;
+}
+
+/**
+ * `jpeg` with `stamp` (latin1 text) in a comment segment (COM, FF FE) of its own, placed after the JFIF
+ * header (APP0) where there is one, else right after the start-of-image marker: still a valid JPEG
+ * showing the same image, but with bytes of its own, which {@link readJpegStamp} reads back without
+ * decoding. With `size`, padding comment segments after the stamp make it at least that many bytes.
+ */
+export function stampJpeg(jpeg: Buffer, stamp: string, size = 0): Buffer {
+  const at = jpeg[2] === 0xff && jpeg[3] === 0xe0 ? 4 + jpeg.readUInt16BE(4) : 2;
+  const parts = [jpeg.subarray(0, at), comment(Buffer.from(stamp, 'latin1'))];
+  let length = jpeg.length + parts[1]!.length;
   while (length < size) {
     const payload = Math.min(MAX_SEGMENT_PAYLOAD, Math.max(1, size - length - 4));
     const segment = comment(Buffer.alloc(payload, 0x20));
     parts.push(segment);
     length += segment.length;
   }
-  parts.push(BASE_JPEG.subarray(AFTER_APP0));
+  parts.push(jpeg.subarray(at));
   return Buffer.concat(parts);
 }
 
-/** The number a {@link testJpeg} frame carries, or undefined for any other JPEG. */
-export function testJpegNumber(jpeg: Buffer): number | undefined {
-  const tag = jpeg.indexOf(TAG, 0, 'latin1');
-  if (tag < 0) return undefined;
-  const end = tag + TAG.length;
-  const length = jpeg.readUInt16BE(tag - 2) - 2 - TAG.length;
-  return Number(jpeg.toString('latin1', end, end + length));
+/** The text of the first comment segment before the image data (a {@link stampJpeg} stamp), or undefined. */
+export function readJpegStamp(jpeg: Buffer): string | undefined {
+  if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return undefined;
+  let offset = 2;
+  while (offset + 4 <= jpeg.length && jpeg[offset] === 0xff) {
+    const marker = jpeg[offset + 1]!;
+    if (marker === 0xda || marker === 0xd9) return undefined; // image data or the end: no comment before
+    const length = jpeg.readUInt16BE(offset + 2);
+    if (marker === 0xfe) return jpeg.toString('latin1', offset + 4, offset + 2 + length);
+    offset += 2 + length;
+  }
+  return undefined;
 }
 
 function comment(payload: Buffer): Buffer {
