@@ -66,7 +66,7 @@ function split(splitter: JpegSplitter, chunks: Buffer[]): Buffer[] {
 }
 
 function jpegOf(headers: Record<string, string>, body: Buffer): Buffer {
-  const type = headers['content-type']?.split(';')[0]!.trim().toLowerCase();
+  const type = headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (type !== undefined && type !== 'image/jpeg' && type !== 'image/jpg') {
     throw new GarbledStreamError(`a part holds ${type}, not image/jpeg`);
   }
