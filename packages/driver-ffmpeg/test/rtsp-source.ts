@@ -78,7 +78,7 @@ export async function startRtspSource(
     });
   });
 
-  function answer(socket: Socket, request: string): void {
+  function answer(socket: Socket, request: string) {
     const [line = '', ...headerLines] = request.split('\r\n');
     const [method = '', uri = ''] = line.split(' ');
     const headers = Object.fromEntries(
