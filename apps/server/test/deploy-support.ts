@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { get } from 'node:http';
+import { get as getTls } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { MjpegParser } from '@cam/http-mjpeg/client';
 import { onTestFinished } from 'vitest';
@@ -72,6 +73,9 @@ export async function viewerCount(port: number): Promise<number> {
   return cameras[0]!.viewers.length;
 }
 
+/** The tests' nginx has a self-signed certificate; and each viewer gets its own connection. */
+const TLS_TEST_OPTIONS = { agent: false, rejectUnauthorized: false } as const;
+
 /** A viewer watching a stream: the frames so far, and what ended its watch. */
 export interface Watcher {
   readonly frames: Buffer[];
@@ -91,7 +95,7 @@ export function watch(url: string): Watcher {
     watcher.error ??= error;
     request.destroy();
   };
-  const request = get(url, { agent: false }, (response) => {
+  const request = (url.startsWith('https:') ? getTls : get)(url, TLS_TEST_OPTIONS, (response) => {
     const boundary = /boundary=([^;]+)/.exec(response.headers['content-type'] ?? '')?.[1];
     if (response.statusCode !== 200 || !boundary) {
       fail(new Error(`${url} answered ${response.statusCode} ${response.headers['content-type']}`));
@@ -112,4 +116,16 @@ export function watch(url: string): Watcher {
     if (!request.destroyed) fail(error);
   });
   return watcher;
+}
+
+/**
+ * True when `command` runs. Absent, a test skips with `hint`; with CAM_TEST_STRICT=1 (CI) it fails.
+ */
+export function haveTool(command: string, hint: string): boolean {
+  const found = spawnSync(command, ['-v'], { stdio: 'ignore' }).error === undefined;
+  if (!found && process.env.CAM_TEST_STRICT === '1') {
+    throw new Error(`${command} is required (CAM_TEST_STRICT=1): ${hint}`);
+  }
+  if (!found) console.warn(`skipping: ${command} is not installed (${hint})`);
+  return found;
 }
