@@ -169,6 +169,8 @@ export class FfmpegProcess {
 
 /** The error for a program that could not be started. */
 export function spawnError(command: string, error: NodeJS.ErrnoException, camera: string): CameraError {
+  // Not the error itself as the cause: it carries `spawnargs`, whose input URL may hold a password.
+  const cause = new Error(`spawn ${command} ${error.code ?? ''}: ${error.message}`.trim());
   if (error.code === 'ENOENT' || error.code === 'EACCES') {
     const install =
       command === 'ffmpeg'
@@ -179,13 +181,13 @@ export function spawnError(command: string, error: NodeJS.ErrnoException, camera
       `cannot run ${command}: not found on PATH or not executable; ${install}`,
       {
         camera,
-        cause: error,
+        cause,
       },
     );
   }
   return new CameraError('DRIVER_FAILED', `cannot run ${command}: ${error.message}`, {
     camera,
-    cause: error,
+    cause,
   });
 }
 

@@ -51,3 +51,23 @@ describe('options', () => {
     );
   });
 });
+
+describe('no password in what a failure carries', () => {
+  test('a missing ffmpeg: the error and its cause hold no part of the input URL', async () => {
+    const { FfmpegCamera } = await import('../src/index.js');
+    const camera = new FfmpegCamera({
+      input: 'rtsp://admin:Hidden-Pw-9@cam/s',
+      command: '/nonexistent/ffmpeg',
+    });
+    const error = await camera
+      .subscribe()
+      .next()
+      .catch((e: unknown) => e as Error);
+    await camera.close();
+    expect((error as { code?: string }).code).toBe('DEPENDENCY_MISSING');
+    expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain('Hidden-Pw-9');
+    expect(
+      JSON.stringify((error as Error).cause, Object.getOwnPropertyNames((error as Error).cause)),
+    ).not.toContain('Hidden-Pw-9');
+  });
+});
