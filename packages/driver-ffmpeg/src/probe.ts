@@ -10,17 +10,21 @@ export function ffprobeFor(command: string): string {
 
 /**
  * The codec of the input's first video stream (`mjpeg`, `h264`...), or undefined when ffprobe cannot
- * tell (it is missing, the source refused it, it took longer than `timeout`): the caller then encodes,
+ * tell (it is missing, the source refused it, it took longer than `timeout`, by default 5 s: a
+ * share of core's 10 s `startTimeout`): the caller then encodes,
  * and ffmpeg itself reports what is wrong with the source.
  */
 export function probeVideoCodec(
   options: FfmpegCameraOptions,
   signal: AbortSignal,
-  timeout = 10_000,
+  timeout = 5000,
 ): Promise<string | undefined> {
+  // The codec is known from the container or the SDP at once: no need to analyse seconds of video.
   const args = [
     '-v',
     'error',
+    '-analyzeduration',
+    '1000000',
     '-select_streams',
     'v:0',
     '-show_entries',
