@@ -155,5 +155,18 @@ describe.runIf(haveTool('nginx', 'apt-get install nginx-light'))(
       expect(received[0]!.frame.equals(direct.frames[0]!)).toBe(true);
       expect(frameNumber(received[0]!.frame)).toBe(0);
     });
+
+    test('a stream stays open through more than a minute of a camera sending nothing (nginx would cut it at 60 s)', async () => {
+      // One frame every 100 s: the first at once, then a silence longer than nginx's default
+      // proxy_read_timeout (60 s). The stream must still be open, not ended, when the silence passes 65 s.
+      const cam = await startCam({ CAMERA: 'emulated', CAMERA_FPS: '0.01' });
+      const nginx = await startNginx(cam.port);
+      const viewer = watch(`http://127.0.0.1:${nginx.http}/video_feed`);
+      await vi.waitFor(() => expect(viewer.frames).toHaveLength(1), { timeout: 10_000 });
+      await new Promise((resolve) => setTimeout(resolve, 65_000));
+      expect(viewer.error).toBeUndefined();
+      expect(await viewerCount(cam.port)).toBe(1);
+      viewer.close();
+    }, 90_000);
   },
 );

@@ -90,7 +90,15 @@ export interface Watcher {
  * `@cam/http-mjpeg`'s strict parser, until `close()`.
  */
 export function watch(url: string): Watcher {
-  const watcher: Watcher = { frames: [], error: undefined, close: () => request.destroy() };
+  let left = false;
+  const watcher: Watcher = {
+    frames: [],
+    error: undefined,
+    close: () => {
+      left = true;
+      request.destroy();
+    },
+  };
   const fail = (error: Error) => {
     watcher.error ??= error;
     request.destroy();
@@ -109,8 +117,11 @@ export function watch(url: string): Watcher {
         fail(error as Error);
       }
     });
-    response.once('end', () => fail(new Error(`${url} ended after ${watcher.frames.length} frames`)));
-    response.on('error', () => {}); // our own close() aborts it
+    // However the server ends the stream (a clean end, a reset), it is an error unless we left.
+    response.once('close', () => {
+      if (!left) fail(new Error(`${url} closed the stream after ${watcher.frames.length} frames`));
+    });
+    response.on('error', () => {});
   });
   request.on('error', (error) => {
     if (!request.destroyed) fail(error);
