@@ -34,7 +34,7 @@ describe('failing upstreams: a clear error, a retry, never a hang nor a garbled 
     expect(frameIndex((await viewer.next()).data)).toBe(0);
     const error = await failure(viewer.next());
     expect(error.code).toBe('TIMEOUT');
-    await vi.waitFor(() => expect(upstream.open).toBe(0));
+    await vi.waitFor(() => expect(upstream.open).toBe(0), { timeout: 5000 });
     // The next demand retries: a new connection, and its frame.
     expect(frameIndex((await cam.subscribe().next()).data)).toBe(0);
     expect(upstream.requests).toHaveLength(2);

@@ -59,7 +59,7 @@ describe('Motion-JPEG streams', () => {
     expect(upstream.requests).toHaveLength(1);
     expect(upstream.open).toBe(1);
     await vi.waitFor(() => expect(upstream.open).toBe(0), { timeout: 5000 });
-    expect(cam.state.status).toBe('idle');
+    await vi.waitFor(() => expect(cam.state.status).toBe('idle'));
     // The next viewer opens it again.
     expectInOrder(await readFrames(cam, 2));
     expect(upstream.requests).toHaveLength(2);
