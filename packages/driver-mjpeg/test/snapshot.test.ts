@@ -24,7 +24,7 @@ describe('snapshot URLs', () => {
     const after = upstream.requests.length;
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(upstream.requests.length).toBe(after);
-    await vi.waitFor(() => expect(upstream.open).toBe(0)); // the kept-alive connection is closed too
+    await vi.waitFor(() => expect(upstream.open).toBe(0)); // no request left open
   });
 
   test('a snapshot that is not a JPEG fails the run with INVALID_FRAME', async () => {
