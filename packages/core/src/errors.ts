@@ -7,6 +7,8 @@
  * - `INVALID_FRAME`: the driver yielded something that is not a JPEG `Buffer`.
  * - `DEVICE_NOT_FOUND`: the driver could not find or open its device.
  * - `DEPENDENCY_MISSING`: a native library or tool that the driver needs is not installed.
+ * - `UNAUTHORIZED`: a network camera refused the credentials (HTTP 401 or 403, RTSP 401): none were
+ *   given, or they are wrong.
  * - `TIMEOUT`: no frame arrived within the time the caller allowed.
  * - `CAMERA_CLOSED`: the camera was closed; waiting viewers are released with this code.
  */
@@ -17,6 +19,7 @@ export type CameraErrorCode =
   | 'INVALID_FRAME'
   | 'DEVICE_NOT_FOUND'
   | 'DEPENDENCY_MISSING'
+  | 'UNAUTHORIZED'
   | 'TIMEOUT'
   | 'CAMERA_CLOSED';
 

@@ -1,5 +1,4 @@
 export { checkPiAvailable, driver } from './driver.js';
-export { JpegSplitter, type JpegSplitterOptions, JpegStreamError } from './jpeg-splitter.js';
 export {
   FIXED_ARGS,
   type PiCameraOptions,

@@ -1,8 +1,7 @@
 import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
-import { CameraError } from '@cam/core';
-import { JpegSplitter } from './jpeg-splitter.js';
+import { CameraError, JpegSplitter } from '@cam/core';
 
 /** The programs looked for, in order, when the `command` option is not set. */
 export const DEFAULT_COMMANDS: readonly string[] = ['rpicam-vid', 'libcamera-vid'];

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import { JpegSplitter, JpegStreamError } from '@cam/core';
 import { testJpeg, testJpegNumber } from '@cam/core/testing';
 import { describe, expect, test } from 'vitest';
-import { JpegSplitter, JpegStreamError } from '../src/index.js';
 import { FRAME_NAMES, FRAMES } from './support.js';
 
 /** Feeds `chunks` to a new splitter and returns every frame it completed. */

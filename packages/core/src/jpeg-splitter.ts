@@ -32,6 +32,12 @@ function isStandalone(code: number): boolean {
 export interface JpegSplitterOptions {
   /** Fail when one image grows past this many bytes (default 64 MiB): the stream is not what we think. */
   maxFrameSize?: number;
+  /**
+   * Skip whatever comes between images instead of failing on it (default false). For streams that wrap
+   * each image in text, such as the parts of a Motion-JPEG stream that carry no Content-Length: the text
+   * holds no FF D8, so the next image starts at the next FF D8.
+   */
+  skipBetweenImages?: boolean;
 }
 
 /** Thrown when the stream is not a sequence of JPEG images. */
@@ -46,6 +52,7 @@ export class JpegStreamError extends Error {
  */
 export class JpegSplitter {
   readonly maxFrameSize: number;
+  readonly skipBetweenImages: boolean;
   #state: State = 'soi-ff';
   /** The current image's bytes from earlier chunks. */
   #parts: Buffer[] = [];
@@ -58,6 +65,7 @@ export class JpegSplitter {
 
   constructor(options: JpegSplitterOptions = {}) {
     this.maxFrameSize = options.maxFrameSize ?? 64 * 1024 * 1024;
+    this.skipBetweenImages = options.skipBetweenImages ?? false;
   }
 
   /** Bytes of an image that has begun but not ended: what is lost if the stream ends now. */
@@ -73,11 +81,27 @@ export class JpegSplitter {
     while (i < end) {
       switch (this.#state) {
         case 'soi-ff':
+          if (this.skipBetweenImages) {
+            const ff = chunk.indexOf(0xff, i);
+            if (ff < 0) {
+              i = end;
+              break;
+            }
+            i = ff;
+          }
           this.#expect(chunk, i, 0xff, 'a JPEG image to start (FF D8)');
           begin = i++;
           this.#state = 'soi-d8';
           break;
         case 'soi-d8':
+          if (this.skipBetweenImages && chunk[i] !== SOI) {
+            // Not an image after all: forget the FF (kept from an earlier chunk, or at `begin`) and look on.
+            this.#parts = [];
+            this.#partsSize = 0;
+            begin = -1;
+            this.#state = 'soi-ff';
+            break;
+          }
           this.#expect(chunk, i++, SOI, 'a JPEG image to start (FF D8)');
           this.#state = 'marker';
           break;

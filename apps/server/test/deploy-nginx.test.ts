@@ -1,0 +1,172 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { JpegSplitter } from '@cam/core';
+import { defaultFrameFiles } from '@cam/driver-emulated';
+import { describe, expect, onTestFinished, test, vi } from 'vitest';
+import { haveTool, startCam, viewerCount, watch } from './deploy-support.js';
+
+// docs/deploy/nginx.conf, as shipped, run by Debian's nginx (apt-get install nginx-light) on 127.0.0.1
+// with its own prefix, in front of a real cam. The test changes only addresses and certificate paths.
+
+const SHIPPED = fileURLToPath(new URL('../../../docs/deploy/nginx.conf', import.meta.url));
+const EMULATED_FRAMES = defaultFrameFiles().map((file) => readFileSync(file));
+const frameNumber = (jpeg: Buffer) => EMULATED_FRAMES.findIndex((frame) => frame.equals(jpeg));
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts nginx with the shipped config in front of cam on `camPort`; returns its HTTP and HTTPS ports. */
+async function startNginx(camPort: number): Promise<{ http: number; https: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'cam-nginx-'));
+  chmodSync(dir, 0o755); // nginx's workers may run as another user
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  for (const temp of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, temp));
+  const key = join(dir, 'cam.key');
+  const cert = join(dir, 'cam.pem');
+  const openssl = spawn('openssl', [
+    ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'],
+    ...['-keyout', key, '-out', cert],
+  ]);
+  const [code] = await once(openssl, 'close');
+  expect(code).toBe(0);
+  const ports = { http: await freePort(), https: await freePort() };
+  const site = readFileSync(SHIPPED, 'utf8')
+    .replace('server 127.0.0.1:5000;', `server 127.0.0.1:${camPort};`)
+    .replace(/^\s*listen \[::\].*$/gm, '')
+    .replace(/^(\s*)listen 80;/m, `$1listen 127.0.0.1:${ports.http};`)
+    .replace(/^(\s*)listen 443 ssl/m, `$1listen 127.0.0.1:${ports.https} ssl`)
+    .replace(/ssl_certificate\s+\S+;/, `ssl_certificate ${cert};`)
+    .replace(/ssl_certificate_key\s+\S+;/, `ssl_certificate_key ${key};`);
+  writeFileSync(join(dir, 'cam.conf'), site);
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    [
+      'daemon off;',
+      'worker_processes 1;',
+      `pid ${join(dir, 'nginx.pid')};`,
+      `error_log ${join(dir, 'error.log')} warn;`,
+      'events { worker_connections 1024; }',
+      'http {',
+      '  access_log off;',
+      ...['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
+        (temp) => `  ${temp === 'body' ? 'client_body' : temp}_temp_path ${join(dir, temp)};`,
+      ),
+      `  include ${join(dir, 'cam.conf')};`,
+      '}',
+    ].join('\n'),
+  );
+  const nginx = spawn('nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  nginx.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  onTestFinished(async () => {
+    if (nginx.exitCode === null) {
+      nginx.kill('SIGTERM'); // a fast shutdown: a graceful one would wait for the streams to end
+      await once(nginx, 'close');
+    }
+  });
+  await vi.waitFor(
+    async () => {
+      if (nginx.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
+      const response = await fetch(`http://127.0.0.1:${ports.http}/healthz`);
+      expect(response.status).toBe(200);
+    },
+    { timeout: 10_000, interval: 100 },
+  );
+  return ports;
+}
+
+describe.runIf(haveTool('nginx', 'apt-get install nginx-light'))(
+  'cam behind nginx (docs/deploy/nginx.conf)',
+  () => {
+    test('streams flow through nginx, over HTTP and TLS, whole and unchanged', async () => {
+      const cam = await startCam({ CAMERA: 'emulated', CAMERA_FPS: '30' });
+      const nginx = await startNginx(cam.port);
+      const viewers = [
+        ...Array.from({ length: 5 }, () => watch(`http://127.0.0.1:${nginx.http}/video_feed`)),
+        watch(`https://127.0.0.1:${nginx.https}/video_feed`),
+      ];
+      await vi.waitFor(
+        () => expect(Math.min(...viewers.map((v) => v.frames.length))).toBeGreaterThanOrEqual(10),
+        {
+          timeout: 10_000,
+          interval: 100,
+        },
+      );
+      expect(await viewerCount(cam.port)).toBe(viewers.length);
+      for (const viewer of viewers) {
+        viewer.close();
+        expect(viewer.error).toBeUndefined();
+        for (const frame of viewer.frames) expect(frameNumber(frame)).not.toBe(-1);
+      }
+    });
+
+    test('a frame reaches an ffmpeg client through nginx while the camera is quiet: nothing holds it back', async () => {
+      // One frame every 10 s: the first is published at once, the next 10 s later. A proxy that buffers
+      // would hold the first (or its tail) until more bytes came; it must reach ffmpeg before the second.
+      const cam = await startCam({ CAMERA: 'emulated', CAMERA_FPS: '0.1' });
+      const nginx = await startNginx(cam.port);
+      const direct = watch(`http://127.0.0.1:${cam.port}/video_feed`); // what the camera has published
+      // ffmpeg reads through nginx and copies each JPEG to stdout as it has it. (Its raw `-f mjpeg` output
+      // muxer, unlike image2pipe, holds each frame back until the next one: that would test ffmpeg.)
+      const ffmpeg = spawn(
+        'ffmpeg',
+        [
+          ...[
+            '-hide_banner',
+            '-v',
+            'error',
+            '-f',
+            'mpjpeg',
+            '-i',
+            `http://127.0.0.1:${nginx.http}/video_feed`,
+          ],
+          ...['-c:v', 'copy', '-f', 'image2pipe', 'pipe:1'],
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      onTestFinished(() => {
+        ffmpeg.kill('SIGKILL');
+      });
+      const splitter = new JpegSplitter();
+      const received: { frame: Buffer; published: number }[] = [];
+      ffmpeg.stdout.on('data', (chunk: Buffer) => {
+        for (const frame of splitter.push(chunk)) received.push({ frame, published: direct.frames.length });
+      });
+      await vi.waitFor(() => expect(received.length).toBeGreaterThanOrEqual(1), {
+        timeout: 8000,
+        interval: 50,
+      });
+      direct.close();
+      expect(received[0]!.published).toBe(1); // the camera had published one frame, not yet a second
+      expect(received[0]!.frame.equals(direct.frames[0]!)).toBe(true);
+      expect(frameNumber(received[0]!.frame)).toBe(0);
+    });
+
+    test('a stream stays open through more than a minute of a camera sending nothing (nginx would cut it at 60 s)', async () => {
+      // One frame every 100 s: the first at once, then a silence longer than nginx's default
+      // proxy_read_timeout (60 s). The stream must still be open, not ended, when the silence passes 65 s.
+      const cam = await startCam({ CAMERA: 'emulated', CAMERA_FPS: '0.01' });
+      const nginx = await startNginx(cam.port);
+      const viewer = watch(`http://127.0.0.1:${nginx.http}/video_feed`);
+      await vi.waitFor(() => expect(viewer.frames).toHaveLength(1), { timeout: 10_000 });
+      await new Promise((resolve) => setTimeout(resolve, 65_000));
+      expect(viewer.error).toBeUndefined();
+      expect(await viewerCount(cam.port)).toBe(1);
+      viewer.close();
+    }, 90_000);
+  },
+);

@@ -1,0 +1,75 @@
+import { execFile, spawn } from 'node:child_process';
+
+/** True while a process with this id exists (and is not a zombie we could still signal). */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Decodes back-to-back JPEGs with ffmpeg (the other side of the relay) to 8-bit grey pixels; returns how
+ * many frames it decoded and their size. Rejects with ffmpeg's stderr when it reports any error.
+ */
+export function decodeJpegs(frames: Buffer[]): Promise<{ frames: number; width: number; height: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-v',
+        'error',
+        '-f',
+        'mjpeg',
+        '-i',
+        'pipe:0',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'gray',
+        'pipe:1',
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let bytes = 0;
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0 || stderr.trim())
+        return reject(new Error(`ffmpeg could not decode the frames: ${stderr}`));
+      const [width, height] = jpegSize(frames[0]!);
+      resolve({ frames: bytes / (width * height), width, height });
+    });
+    child.stdin.end(Buffer.concat(frames));
+  });
+}
+
+/** Width and height from a JPEG's SOF marker. */
+function jpegSize(jpeg: Buffer): [number, number] {
+  for (let i = 2; i < jpeg.length; ) {
+    const marker = jpeg[i + 1]!;
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return [jpeg.readUInt16BE(i + 7), jpeg.readUInt16BE(i + 5)];
+    }
+    i += 2 + jpeg.readUInt16BE(i + 2);
+  }
+  throw new Error('no SOF marker in the frame');
+}
+
+/** Runs ffmpeg to make a test file; resolves when it is written. */
+export function makeVideo(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('ffmpeg', ['-hide_banner', '-v', 'error', '-y', ...args], (error) =>
+      error ? reject(error) : resolve(),
+    );
+  });
+}
