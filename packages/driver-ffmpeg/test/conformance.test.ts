@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runConformanceSuite } from '@cam/core/testing';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { FfmpegCamera } from '../src/index.js';
+import { driver } from '../src/index.js';
 import { makeVideo } from './support.js';
 
 // Against a looping H.264 file made here, read at its own rate (30 fps) and encoded to MJPEG.
@@ -30,5 +30,9 @@ runConformanceSuite({
   test,
   describe,
   name: 'ffmpeg driver conformance (looping H.264 file)',
-  createCamera: (options) => new FfmpegCamera({ input, loop: true }, options),
+  driver,
+  options: { input, loop: 'true' },
+  supports: {
+    deviceError: { options: { input: join(dir, 'missing.mp4') }, code: 'DEVICE_NOT_FOUND' },
+  },
 });
