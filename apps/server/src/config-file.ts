@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, configFromEnv, fields, presentVariables, type ServerConfig } from './config.js';
+import { resolveOptionPaths } from './user-paths.js';
 
 const CAMERAS = 'a list of at least one camera';
 const CAMERA_ID = 'letters, digits, "-" and "_" (at most 64), starting with a letter or digit';
@@ -48,7 +50,8 @@ const fileSchema = z
 const SINGLE_CAMERA_VARIABLES = /^(CAMERA|CAMERA_\w+|OPENCV_CAMERA_SOURCE|IDLE_TIMEOUT|MAX_FPS)$/;
 
 /**
- * Reads a JSON or YAML config file listing several cameras. PORT, HOST, LOG_LEVEL and MAX_VIEWERS from
+ * Reads a JSON or YAML config file listing several cameras. Driver options that start with `./` or `../`
+ * are paths relative to the file's directory (see {@link resolveOptionPaths}). PORT, HOST, LOG_LEVEL and MAX_VIEWERS from
  * the environment override the file's values (handy in containers); the single-camera variables
  * (CAMERA, CAMERA_<OPTION>, IDLE_TIMEOUT) are refused, since the file says which cameras run.
  */
@@ -100,7 +103,8 @@ export function configFromFile(path: string, env: NodeJS.ProcessEnv): ServerConf
     cameras: file.cameras.map((camera, index) => ({
       id: camera.id,
       driver: camera.driver,
-      options: camera.options,
+      // `frames: ./back` means next to the config file, wherever the server was started from
+      options: resolveOptionPaths(camera.options, dirname(path)),
       idleTimeout: Math.round((camera.idleTimeout ?? file.idleTimeout) * 1000),
       maxViewers: camera.maxViewers,
       maxFps: camera.maxFps,

@@ -1,5 +1,5 @@
 import { readdirSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const JPEG_EXTENSIONS = new Set(['.jpg', '.jpeg']);
@@ -21,7 +21,7 @@ export function expandFrameFiles(paths: readonly string[]): string[] {
     try {
       isDirectory = statSync(path).isDirectory();
     } catch {
-      throw new Error(`"${path}" does not exist`);
+      throw new Error(`"${path}" does not exist${whereLooked(path)}`);
     }
     if (!isDirectory) {
       files.push(path);
@@ -31,8 +31,15 @@ export function expandFrameFiles(paths: readonly string[]): string[] {
       .filter((name) => JPEG_EXTENSIONS.has(extname(name).toLowerCase()))
       .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
       .map((name) => join(path, name));
-    if (jpegs.length === 0) throw new Error(`directory "${path}" holds no .jpg or .jpeg files`);
+    if (jpegs.length === 0) {
+      throw new Error(`directory "${path}"${whereLooked(path)} holds no .jpg or .jpeg files`);
+    }
     files.push(...jpegs);
   }
   return files;
+}
+
+/** A relative path means little in a message: say which absolute path it was taken as. */
+function whereLooked(path: string): string {
+  return isAbsolute(path) ? '' : ` (looked for ${resolve(path)})`;
 }

@@ -102,6 +102,12 @@ describe('emulated driver options', () => {
     expect(() => driver.parseOptions({ fps })).toThrow(/option "fps" must be a number from 0.01 to 1000/);
   });
 
+  test('a relative frames path that does not exist names the absolute path it was taken as', () => {
+    expect(() => driver.parseOptions({ frames: './no-such-frames' })).toThrow(
+      `"./no-such-frames" does not exist (looked for ${join(process.cwd(), 'no-such-frames')})`,
+    );
+  });
+
   test('rejects a frames path that does not exist, naming it', () => {
     const error = (() => {
       try {
