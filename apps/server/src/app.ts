@@ -49,8 +49,9 @@ export function createApp(
   const handlers = new Map(
     entries.map((entry) => {
       const onError = (error: CameraError) => {
+        // The camera's own failure is logged once, as a warning (camera-logging.ts); per viewer, debug.
         if (error.code !== 'CAMERA_CLOSED')
-          logger.warn({ camera: entry.id, err: error }, 'stream ended by a camera error');
+          logger.debug({ camera: entry.id, code: error.code }, 'stream saw a camera error');
       };
       const stream = createStreamHandler(entry.camera, { onError, offlineFrame: offlineFrames(entry) });
       return [

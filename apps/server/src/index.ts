@@ -8,6 +8,7 @@ export { ConfigError, configFromEnv, driverOptionVariable } from './config.js';
 export { configFromFile } from './config-file.js';
 export { DriverLoadError, installedDrivers, loadDriver } from './drivers.js';
 export { loadConfig } from './load-config.js';
-export { createLogger } from './logger.js';
+export type { LogFormat, LoggerOptions } from './logger.js';
+export { createLogger, droppedLogLines, flushLogs } from './logger.js';
 export type { RunningServer } from './server.js';
 export { startServer } from './server.js';

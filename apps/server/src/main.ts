@@ -8,6 +8,7 @@ import { refuse } from './cli/refuse.js';
 import { serve } from './cli/serve.js';
 import { serverVersion } from './cli/version.js';
 import { loadConfigFrom } from './load-config.js';
+import { logFormatFromEnv } from './logger.js';
 import { userDirectory } from './user-paths.js';
 
 /** Subcommands: each gets the arguments after its name and prints what it returns. Add new ones here. */
@@ -45,7 +46,7 @@ try {
       console.log(await SUBCOMMANDS[line.name]!.run(line.args, process.env));
       break;
     case 'serve': {
-      await serve(loadConfigFrom(process.env, line.configPath));
+      await serve(loadConfigFrom(process.env, line.configPath), logFormatFromEnv(process.env));
       break;
     }
   }

@@ -21,6 +21,7 @@ import {
   runServerToExit,
   startServer,
 } from './helpers.js';
+import { waitForViewerCount } from './viewer-count.js';
 
 afterEach(cleanup);
 
@@ -83,14 +84,14 @@ describe('CAMERA=opencv', () => {
     // Loading the binding printed nothing: every stdout line is the server's JSON.
     expect(proc.logs.filter((line) => line.level === -1)).toEqual([]);
     stream.close();
-    await proc.waitForLog({ msg: 'viewers changed', viewers: 0 });
+    await waitForViewerCount(port, 0);
   });
 
   test('ffmpeg reads 3 frames into decodable JPEGs (source given as OPENCV_CAMERA_SOURCE)', async (ctx) => {
     requireOpenCv(ctx);
     if (!requireTool('ffmpeg', 'apt-get install ffmpeg'))
       ctx.skip(missingToolNote('ffmpeg', 'apt-get install ffmpeg'));
-    const { proc, url } = await startServer({ CAMERA: 'opencv', OPENCV_CAMERA_SOURCE: SOURCE });
+    const { port, url } = await startServer({ CAMERA: 'opencv', OPENCV_CAMERA_SOURCE: SOURCE });
     const dir = await mkdtemp(join(tmpdir(), 'cam-opencv-ffmpeg-'));
     onCleanup(() => rm(dir, { recursive: true, force: true }));
 
@@ -107,7 +108,7 @@ describe('CAMERA=opencv', () => {
       expect(decoded.code, decoded.stderr).toBe(0);
       expect(decoded.stdout.length, `a ${WIDTH} x ${HEIGHT} RGB image`).toBe(WIDTH * HEIGHT * 3);
     }
-    await proc.waitForLog({ msg: 'viewers changed', viewers: 0 });
+    await waitForViewerCount(port, 0);
   });
 
   test('a headless Chromium shows the OpenCV stream on /, and the picture moves', {

@@ -1,11 +1,12 @@
 import type { ServerConfig } from '../config.js';
-import { createLogger } from '../logger.js';
+import { createLogger, flushLogs, type LogFormat, reportDroppedLogLines } from '../logger.js';
 import { startServer } from '../server.js';
 import { refuse } from './refuse.js';
 
 /** Runs the server until SIGINT or SIGTERM, then exits 0 after a clean shutdown. */
-export async function serve(config: ServerConfig): Promise<void> {
-  const logger = createLogger(config.logLevel);
+export async function serve(config: ServerConfig, logFormat: LogFormat): Promise<void> {
+  const logger = createLogger(config.logLevel, { format: logFormat });
+  reportDroppedLogLines(logger);
 
   // The signal handlers go in before the start: "listening on" is logged while starting, and a supervisor
   // that sends SIGTERM as soon as it reads that line must get a clean shutdown, not the default kill.
@@ -19,6 +20,7 @@ export async function serve(config: ServerConfig): Promise<void> {
     if (!server) return; // the start failed: refuse() exits
     await server.close();
     logger.info('stopped');
+    await flushLogs(logger); // asynchronous output: without this, "stopped" could be lost
     process.exit(0);
   }
   // `on`, not `once`: pnpm forwards the Ctrl-C that the terminal also sends us, so one press arrives
