@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 
 const JPEG_EXTENSIONS = new Set(['.jpg', '.jpeg']);
 
-/** This package's own frames, showing "1", "2" and "3" (rendered by scripts/render-frames.mjs). */
+/**
+ * The files of this package's own frames, showing "1", "2" and "3" (rendered by scripts/render-frames.mjs).
+ * The camera itself uses their embedded copy, `defaultFrames()`, which a bundled app keeps.
+ */
 export function defaultFrameFiles(): string[] {
   const dir = fileURLToPath(new URL('../frames/', import.meta.url));
   return ['1.jpg', '2.jpg', '3.jpg'].map((name) => join(dir, name));

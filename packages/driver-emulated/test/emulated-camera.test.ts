@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CameraError } from '@cam/core';
 import { testJpeg, testJpegNumber } from '@cam/core/testing';
 import { describe, expect, test } from 'vitest';
-import { defaultFrameFiles, driver, EmulatedCamera } from '../src/index.js';
+import { defaultFrameFiles, defaultFrames, driver, EmulatedCamera } from '../src/index.js';
 
 async function framesFrom(camera: EmulatedCamera, count: number): Promise<Buffer[]> {
   const viewer = camera.subscribe();
@@ -24,6 +24,11 @@ describe('EmulatedCamera', () => {
     } finally {
       await camera.close();
     }
+  });
+
+  test('the embedded default frames are frames/1.jpg, 2.jpg, 3.jpg (run embed-frames after render-frames)', async () => {
+    const files = await Promise.all(defaultFrameFiles().map((file) => readFile(file)));
+    expect(defaultFrames()).toEqual(files);
   });
 
   test('defaults to 1 fps, as the original', () => {
