@@ -1,5 +1,11 @@
-export type { OpenCv, OpenCvLoader } from './binding.js';
-export { INSTALL_STEPS, isOpenCvAvailable, loadOpenCv } from './binding.js';
+export type { LoadOptions, OpenCv, OpenCvLoader } from './binding.js';
+export {
+  INSTALL_STEPS,
+  installSteps,
+  isOpenCvAvailable,
+  loadOpenCv,
+  systemOpenCvVersion,
+} from './binding.js';
 export type { ActualFormat } from './capture.js';
 export { checkOpenCvAvailable, driver } from './driver.js';
 export { OpenCvCamera } from './opencv-camera.js';
