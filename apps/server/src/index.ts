@@ -9,6 +9,6 @@ export { configFromFile } from './config-file.js';
 export { DriverLoadError, installedDrivers, loadDriver } from './drivers.js';
 export { loadConfig } from './load-config.js';
 export type { LogFormat, LoggerOptions } from './logger.js';
-export { createLogger, droppedLogLines, flushLogs } from './logger.js';
+export { createLogger, droppedLogLines, endLogs } from './logger.js';
 export type { RunningServer } from './server.js';
 export { startServer } from './server.js';

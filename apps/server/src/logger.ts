@@ -34,18 +34,26 @@ export function logFormatFromEnv(env: NodeJS.ProcessEnv, fd = 1): LogFormat {
 
 interface Output {
   dropped: number;
-  flush(callback: () => void): void;
+  end(callback: () => void): void;
 }
 const outputs = new WeakMap<Logger, Output>();
 
 /**
  * A logger whose writes never block the server: output is asynchronous, through a bounded buffer
- * (SonicBoom's `maxLength`). Call {@link flushLogs} before exiting, so that the last lines are written.
+ * (SonicBoom's `maxLength`). Call {@link endLogs} before exiting, so that the last lines are written.
  */
 export function createLogger(level: string, options: LoggerOptions = {}): Logger {
   const { format = 'json', fd = 1, maxBufferBytes = 256 * 1024 } = options;
   const destination = pino.destination({ dest: fd, sync: false, maxLength: maxBufferBytes });
-  const output: Output = { dropped: 0, flush: (callback) => destination.flush(callback) };
+  const output: Output = {
+    dropped: 0,
+    // end(), not flush(): SonicBoom's flush() does not wait for a write in progress; end() writes all
+    // that is buffered, then says so with 'finish'.
+    end: (callback) => {
+      destination.once('finish', callback);
+      destination.end();
+    },
+  };
   destination.on('drop', (data: string) => {
     output.dropped += data.split('\n').length - 1 || 1;
   });
@@ -74,15 +82,15 @@ export function droppedLogLines(logger: Logger): number {
 }
 
 /**
- * Writes what is buffered; resolves when done, or after `timeout` ms if the reader does not read (an exit
- * must not wait forever on a stalled pipe).
+ * Writes what is buffered and ends the output: call it last, just before exiting. Resolves when done, or
+ * after `timeout` ms if the reader does not read (an exit must not wait forever on a stalled pipe).
  */
-export function flushLogs(logger: Logger, timeout = 1000): Promise<void> {
+export function endLogs(logger: Logger, timeout = 1000): Promise<void> {
   const output = outputs.get(logger);
   if (!output) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, timeout);
-    output.flush(() => {
+    output.end(() => {
       clearTimeout(timer);
       resolve();
     });

@@ -1,5 +1,5 @@
 import type { ServerConfig } from '../config.js';
-import { createLogger, flushLogs, type LogFormat, reportDroppedLogLines } from '../logger.js';
+import { createLogger, endLogs, type LogFormat, reportDroppedLogLines } from '../logger.js';
 import { startServer } from '../server.js';
 import { refuse } from './refuse.js';
 
@@ -20,7 +20,7 @@ export async function serve(config: ServerConfig, logFormat: LogFormat): Promise
     if (!server) return; // the start failed: refuse() exits
     await server.close();
     logger.info('stopped');
-    await flushLogs(logger); // asynchronous output: without this, "stopped" could be lost
+    await endLogs(logger); // asynchronous output: without this, "stopped" could be lost
     process.exit(0);
   }
   // `on`, not `once`: pnpm forwards the Ctrl-C that the terminal also sends us, so one press arrives
