@@ -2,8 +2,13 @@
 // viewer count reads it from the state API instead of waiting for a log line that may be coalesced away.
 import { vi } from 'vitest';
 
-/** Waits until camera `id` (default: the first camera) has `count` viewers, by `GET /api/cameras`. */
-export async function waitForViewerCount(port: number, count: number, id?: string): Promise<void> {
+/** Waits up to `timeout` ms until camera `id` (default: the first) has `count` viewers (`GET /api/cameras`). */
+export async function waitForViewerCount(
+  port: number,
+  count: number,
+  id?: string,
+  timeout = 5000,
+): Promise<void> {
   await vi.waitFor(
     async () => {
       const body = (await (await fetch(`http://127.0.0.1:${port}/api/cameras`)).json()) as {
@@ -14,6 +19,6 @@ export async function waitForViewerCount(port: number, count: number, id?: strin
         throw new Error(`camera ${camera?.id} has ${camera?.viewers.length} viewers, not ${count}`);
       }
     },
-    { timeout: 5000, interval: 50 },
+    { timeout, interval: 50 },
   );
 }
