@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import {
@@ -10,6 +11,7 @@ import {
   presentVariables,
   type ServerConfig,
 } from './config.js';
+import { isRelativePathOption, resolveOptionPaths } from './user-paths.js';
 
 const CAMERAS = 'a list of at least one camera';
 const CAMERA_ID = 'letters, digits, "-" and "_" (at most 64), starting with a letter or digit';
@@ -73,8 +75,10 @@ const OVERRIDING_VARIABLES = [
 ] as const;
 
 /**
- * Reads a JSON or YAML config file listing several cameras. PORT, HOST, LOG_LEVEL, MAX_VIEWERS,
- * STALLED_VIEWER_TIMEOUT and ALLOWED_HOSTS from the environment override the file's values (handy in containers); the single-camera variables
+ * Reads a JSON or YAML config file listing several cameras. Driver options that start with `./` or `../`
+ * are paths relative to the file's directory (see {@link resolveOptionPaths}), and so is a driver given
+ * as such a path. PORT, HOST, LOG_LEVEL, MAX_VIEWERS, STALLED_VIEWER_TIMEOUT and ALLOWED_HOSTS from the
+ * environment override the file's values (handy in containers); the single-camera variables
  * (CAMERA, CAMERA_<OPTION>, IDLE_TIMEOUT) are refused, since the file says which cameras run.
  */
 export function configFromFile(path: string, env: NodeJS.ProcessEnv): ServerConfig {
@@ -128,8 +132,10 @@ export function configFromFile(path: string, env: NodeJS.ProcessEnv): ServerConf
     allowedHosts: envSet.ALLOWED_HOSTS ? fromEnv.allowedHosts : file.allowedHosts,
     cameras: file.cameras.map((camera, index) => ({
       id: camera.id,
-      driver: camera.driver,
-      options: camera.options,
+      // a driver file given as `./my-driver.js` is next to the config file too
+      driver: isRelativePathOption(camera.driver) ? resolve(dirname(path), camera.driver) : camera.driver,
+      // `frames: ./back` means next to the config file, wherever the server was started from
+      options: resolveOptionPaths(camera.options, dirname(path)),
       idleTimeout: milliseconds(camera.idleTimeout ?? file.idleTimeout),
       maxViewers: camera.maxViewers,
       maxFps: camera.maxFps,

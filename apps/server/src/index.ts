@@ -9,6 +9,7 @@ export { configFromFile } from './config-file.js';
 export { DriverLoadError, installedDrivers, loadDriver } from './drivers.js';
 export { defaultMaxViewers } from './limits.js';
 export { loadConfig } from './load-config.js';
-export { createLogger } from './logger.js';
+export type { LogFormat, LoggerOptions } from './logger.js';
+export { createLogger, droppedLogLines, endLogs } from './logger.js';
 export type { RunningServer } from './server.js';
 export { SHUTDOWN_BOUND_MS, startServer } from './server.js';

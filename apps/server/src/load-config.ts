@@ -1,28 +1,25 @@
+import { parseCommandLine } from './cli/command-line.js';
 import { ConfigError, configFromEnv, type ServerConfig } from './config.js';
 import { configFromFile } from './config-file.js';
+import { resolveUserPath } from './user-paths.js';
 
 /**
- * The configuration: from the file named by `--config <path>` (or `--config=<path>`) or by CAM_CONFIG,
- * when there is one; otherwise from the environment alone.
+ * The configuration for the command line `args` (`--config <path>`, `--config=<path>`, or nothing):
+ * from the file it names, or the one CAM_CONFIG names, when there is one; otherwise from the environment.
  */
 export function loadConfig(env: NodeJS.ProcessEnv, args: readonly string[]): ServerConfig {
-  const path = configPath(args) ?? (env.CAM_CONFIG?.trim() || undefined);
-  return path ? configFromFile(path, env) : configFromEnv(env);
+  const line = parseCommandLine(args, []);
+  if (line.kind !== 'serve') {
+    throw new ConfigError(`${args.join(' ')} does not start the server: see cam-server --help`);
+  }
+  return loadConfigFrom(env, line.configPath);
 }
 
-function configPath(args: readonly string[]): string | undefined {
-  let path: string | undefined;
-  for (let index = 0; index < args.length; index++) {
-    const arg = args[index]!;
-    if (arg === '--config') {
-      path = args[++index];
-      if (!path || path.startsWith('-')) throw new ConfigError('--config needs a path: --config cam.yaml');
-    } else if (arg.startsWith('--config=')) {
-      path = arg.slice('--config='.length);
-      if (!path) throw new ConfigError('--config needs a path: --config cam.yaml');
-    } else {
-      throw new ConfigError(`unknown argument ${JSON.stringify(arg)}: the only one is --config <path>`);
-    }
-  }
-  return path;
+/**
+ * The configuration from the file at `configPath` or CAM_CONFIG (relative to where the user ran the
+ * command: see {@link resolveUserPath}), or from the environment when neither names one.
+ */
+export function loadConfigFrom(env: NodeJS.ProcessEnv, configPath: string | undefined): ServerConfig {
+  const path = configPath ?? (env.CAM_CONFIG?.trim() || undefined);
+  return path ? configFromFile(resolveUserPath(path, env), env) : configFromEnv(env);
 }

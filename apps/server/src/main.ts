@@ -1,55 +1,55 @@
 #!/usr/bin/env node
-// Starts the cam server: from a config file (--config <path> or CAM_CONFIG) listing cameras, or from the
-// environment for one camera (CAMERA, CAMERA_<OPTION>, PORT, HOST, IDLE_TIMEOUT, LOG_LEVEL, MAX_VIEWERS).
-import { isCameraError } from '@cam/core';
-import { ConfigError } from './config.js';
-import { DriverLoadError } from './drivers.js';
-import { loadConfig } from './load-config.js';
-import { createLogger } from './logger.js';
-import { startServer } from './server.js';
+// cam-server: starts the cam server (one camera from the environment, or the cameras of a config file),
+// or runs one of its commands. `cam-server --help` lists everything.
+import { checkConfig, checkConfigHelp } from './cli/check-config.js';
+import { parseCommandLine } from './cli/command-line.js';
+import { helpText } from './cli/help.js';
+import { refuse } from './cli/refuse.js';
+import { serve } from './cli/serve.js';
+import { serverVersion } from './cli/version.js';
+import { loadConfigFrom } from './load-config.js';
+import { logFormatFromEnv } from './logger.js';
+import { userDirectory } from './user-paths.js';
 
-/** A configuration problem ends the start with one line on stderr and exit code 1. */
-function refuseToStart(error: unknown): never {
-  // A driver's CameraError is recognised by its brand: the driver may bring its own copy of @cam/core.
-  if (error instanceof ConfigError || error instanceof DriverLoadError || isCameraError(error)) {
-    console.error(`cam: ${error.message}`);
-  } else {
-    console.error('cam: failed to start:', error);
+/** Subcommands: each gets the arguments after its name and prints what it returns. Add new ones here. */
+const SUBCOMMANDS: Record<
+  string,
+  { help: typeof checkConfigHelp; run(args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> }
+> = {
+  'check-config': { help: checkConfigHelp, run: checkConfig },
+};
+
+// Run where the user stands (pnpm runs scripts in the package's directory, and says where the user ran
+// the command in INIT_CWD), so that relative paths in CAMERA_<OPTION> variables and local driver files
+// mean what the user meant.
+try {
+  process.chdir(userDirectory(process.env));
+} catch {
+  // INIT_CWD names no directory (it was removed, or inherited from elsewhere): stay where we are.
+}
+
+try {
+  const line = parseCommandLine(process.argv.slice(2), Object.keys(SUBCOMMANDS));
+  switch (line.kind) {
+    case 'help':
+      console.log(
+        helpText(
+          serverVersion(),
+          Object.values(SUBCOMMANDS).map((subcommand) => subcommand.help),
+        ),
+      );
+      break;
+    case 'version':
+      console.log(serverVersion());
+      break;
+    case 'subcommand':
+      console.log(await SUBCOMMANDS[line.name]!.run(line.args, process.env));
+      break;
+    case 'serve': {
+      await serve(loadConfigFrom(process.env, line.configPath), logFormatFromEnv(process.env));
+      break;
+    }
   }
-  process.exit(1);
-}
-
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig(process.env, process.argv.slice(2));
 } catch (error) {
-  refuseToStart(error);
+  refuse(error);
 }
-const logger = createLogger(config.logLevel);
-
-// The signal handlers go in before the start: "listening on" is logged while starting, and a supervisor
-// that sends SIGTERM as soon as it reads that line must get a clean shutdown, not the default kill.
-const starting = startServer(config, logger);
-let shuttingDown = false;
-async function shutdown(signal: NodeJS.Signals): Promise<void> {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  logger.info({ signal }, 'shutting down');
-  const server = await starting.catch(() => undefined);
-  if (!server) return; // the start failed: refuseToStart exits
-  await server.close();
-  logger.info('stopped');
-  process.exit(0);
-}
-process.once('SIGINT', shutdown);
-process.once('SIGTERM', shutdown);
-
-try {
-  await starting;
-} catch (error) {
-  refuseToStart(error);
-}
-
-// One bad request or driver must never take every viewer down with it: log, and keep serving.
-process.on('uncaughtException', (error) => logger.error({ err: error }, 'uncaught exception'));
-process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));

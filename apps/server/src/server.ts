@@ -5,6 +5,8 @@ import { createApp } from './app.js';
 import { logCameraEvents } from './camera-logging.js';
 import { type CameraEntry, createCameras } from './cameras.js';
 import { ConfigError, type ServerConfig } from './config.js';
+import { openUrls } from './open-urls.js';
+import { logRequests } from './request-logging.js';
 
 export interface RunningServer {
   /** Where the server listens, e.g. `http://127.0.0.1:5000`. */
@@ -46,6 +48,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   });
   // Checking connections every second (Node's default: 30 s) makes the header timeout bite on time.
   const server = createServer({ connectionsCheckingInterval: 1000 }, app.listener);
+  logRequests(server, logger);
   server.timeout = IDLE_CONNECTION_TIMEOUT_MS;
   server.headersTimeout = 10_000;
   server.requestTimeout = IDLE_CONNECTION_TIMEOUT_MS;
@@ -60,7 +63,11 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   const summary = cameras.map((entry) => ({ id: entry.id, driver: entry.driver }));
-  logger.info({ url, port, cameras: summary, driver: cameras[0]!.driver }, `listening on ${url}`);
+  const urls = openUrls(config.host, port);
+  logger.info(
+    { url, urls, port, cameras: summary, driver: cameras[0]!.driver },
+    `listening on ${urls.join(', ')} (Ctrl-C to stop)`,
+  );
 
   return {
     url,

@@ -13,6 +13,7 @@ import {
   sleep,
   startServer,
 } from './helpers.js';
+import { waitForViewerCount } from './viewer-count.js';
 
 const INSTALL = CHROMIUM_INSTALL;
 
@@ -33,7 +34,7 @@ const READ_PIXEL = `(() => {
 describe('headless Chromium', () => {
   test('shows the live stream in the <img> of /', { timeout: 60_000 }, async (ctx) => {
     if (!requireTool(CHROMIUM, INSTALL)) ctx.skip(missingToolNote(CHROMIUM, INSTALL));
-    const { proc, url } = await startServer({ CAMERA_FPS: '5' });
+    const { port, url } = await startServer({ CAMERA_FPS: '5' });
     const browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 800, height: 700 } });
 
@@ -44,7 +45,7 @@ describe('headless Chromium', () => {
     });
     expect(await page.evaluate<number>("document.getElementById('stream').naturalHeight")).toBe(480);
     // The browser watches: the server counts it as a viewer.
-    await proc.waitForLog({ msg: 'viewers changed', viewers: 1 });
+    await waitForViewerCount(port, 1);
 
     const first = await page.evaluate<number[]>(READ_PIXEL);
     expect(colourFrame(first), `displayed pixel rgb(${first.join(',')})`).toBeDefined();
@@ -62,6 +63,6 @@ describe('headless Chromium', () => {
     expect(seen.size, 'distinct frames displayed within 5 s').toBeGreaterThanOrEqual(2);
 
     await page.close();
-    await proc.waitForLog({ msg: 'viewers changed', viewers: 0 });
+    await waitForViewerCount(port, 0);
   });
 });

@@ -356,8 +356,9 @@ describe('loadConfig', () => {
     [['--config'], '--config needs a path: --config cam.yaml'],
     [['--config', '--verbose'], '--config needs a path: --config cam.yaml'],
     [['--config='], '--config needs a path: --config cam.yaml'],
-    [['--verbose'], 'unknown argument "--verbose": the only one is --config <path>'],
-    [['cam.yaml'], 'unknown argument "cam.yaml": the only one is --config <path>'],
+    [['--verbose'], 'unknown argument "--verbose": see cam-server --help'],
+    [['cam.yaml'], 'unknown argument "cam.yaml": see cam-server --help'],
+    [['--config', 'a.yaml', 'b.yaml'], 'unknown argument "b.yaml": see cam-server --help'],
   ])('refuses the arguments %o', (args, message) => {
     expect(configError(() => loadConfig({}, args)).message).toBe(message);
   });
@@ -525,7 +526,7 @@ describe('an invalid config file stops the start', () => {
     );
     expect(await refusedStart({}, ['--config'])).toBe('cam: --config needs a path: --config cam.yaml');
     expect(await refusedStart({}, ['--verbose'])).toBe(
-      'cam: unknown argument "--verbose": the only one is --config <path>',
+      'cam: unknown argument "--verbose": see cam-server --help',
     );
   });
 

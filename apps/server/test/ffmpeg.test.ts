@@ -15,6 +15,7 @@ import {
   run,
   startServer,
 } from './helpers.js';
+import { waitForViewerCount } from './viewer-count.js';
 
 const INSTALL = 'apt-get install ffmpeg';
 
@@ -30,7 +31,7 @@ async function decode(file: string): Promise<Buffer> {
 describe('ffmpeg', () => {
   test('reads 3 frames from /video_feed into decodable JPEGs', async (ctx) => {
     if (!requireTool('ffmpeg', INSTALL)) ctx.skip(missingToolNote('ffmpeg', INSTALL));
-    const { proc, url } = await startServer({ CAMERA_FPS: '10' });
+    const { port, url } = await startServer({ CAMERA_FPS: '10' });
     const dir = await mkdtemp(join(tmpdir(), 'cam-ffmpeg-'));
     onCleanup(() => rm(dir, { recursive: true, force: true }));
 
@@ -55,6 +56,6 @@ describe('ffmpeg', () => {
     expect(frames).not.toContain(undefined);
     expect(new Set(frames).size, `frames ${frames.join(',')}`).toBeGreaterThan(1);
     // ffmpeg left, and the server noticed.
-    await proc.waitForLog({ msg: 'viewers changed', viewers: 0 });
+    await waitForViewerCount(port, 0);
   });
 });

@@ -291,7 +291,7 @@ describe('a camera whose frame files disappear after the start', () => {
     expect(metricValue(retried, 'cam_viewers', 'back')).toBe(1);
     const failures = proc.find({ msg: 'camera failed', camera: 'back' });
     expect(failures).toHaveLength(2);
-    expect(failures.every((line) => line.level === 50)).toBe(true);
+    expect(failures.every((line) => line.level === 40)).toBe(true);
     expect(stream.closed).toBe(false);
     stream.close();
     await waitFor(async () => metricValue(await scrapeMetrics(url), 'cam_viewers', 'back') === 0, {

@@ -2,6 +2,7 @@
 // nothing while stopped, and the next viewer starts it again.
 import { afterEach, describe, expect, test } from 'vitest';
 import { cleanup, type LogLine, openStream, type RunningServer, sleep, startServer } from './helpers.js';
+import { waitForViewerCount } from './viewer-count.js';
 
 afterEach(cleanup);
 
@@ -21,7 +22,7 @@ async function watchThenLeave(
 
   const leftAt = Date.now();
   viewer.close();
-  await proc.waitForLog({ msg: 'viewers changed', viewers: 0 }, { from });
+  await waitForViewerCount(port, 0);
   const stopped = await proc.waitForLog({ msg: 'camera stopped' }, { from, timeout: 5000 });
   expect(stopped.reason).toBe('idle');
   return { started, stopped, leftAt };

@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isOpenCvAvailable, loadOpenCv } from '@cam/driver-opencv';
+import { installSteps, isOpenCvAvailable, loadOpenCv, systemOpenCvVersion } from '@cam/driver-opencv';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   CHROMIUM,
@@ -21,6 +21,7 @@ import {
   runServerToExit,
   startServer,
 } from './helpers.js';
+import { waitForViewerCount } from './viewer-count.js';
 
 afterEach(cleanup);
 
@@ -83,14 +84,14 @@ describe('CAMERA=opencv', () => {
     // Loading the binding printed nothing: every stdout line is the server's JSON.
     expect(proc.logs.filter((line) => line.level === -1)).toEqual([]);
     stream.close();
-    await proc.waitForLog({ msg: 'viewers changed', viewers: 0 });
+    await waitForViewerCount(port, 0);
   });
 
   test('ffmpeg reads 3 frames into decodable JPEGs (source given as OPENCV_CAMERA_SOURCE)', async (ctx) => {
     requireOpenCv(ctx);
     if (!requireTool('ffmpeg', 'apt-get install ffmpeg'))
       ctx.skip(missingToolNote('ffmpeg', 'apt-get install ffmpeg'));
-    const { proc, url } = await startServer({ CAMERA: 'opencv', OPENCV_CAMERA_SOURCE: SOURCE });
+    const { port, url } = await startServer({ CAMERA: 'opencv', OPENCV_CAMERA_SOURCE: SOURCE });
     const dir = await mkdtemp(join(tmpdir(), 'cam-opencv-ffmpeg-'));
     onCleanup(() => rm(dir, { recursive: true, force: true }));
 
@@ -107,7 +108,7 @@ describe('CAMERA=opencv', () => {
       expect(decoded.code, decoded.stderr).toBe(0);
       expect(decoded.stdout.length, `a ${WIDTH} x ${HEIGHT} RGB image`).toBe(WIDTH * HEIGHT * 3);
     }
-    await proc.waitForLog({ msg: 'viewers changed', viewers: 0 });
+    await waitForViewerCount(port, 0);
   });
 
   test('a headless Chromium shows the OpenCV stream on /, and the picture moves', {
@@ -162,8 +163,8 @@ describe('CAMERA=opencv', () => {
     expect(result.code, `stderr: ${result.stderr}`).toBe(1);
     expect(result.stderr.trim()).toBe(
       'cam: the opencv driver cannot run here: the OpenCV binding (@u4/opencv4nodejs) is not built: ' +
-        'install OpenCV with "sudo apt install libopencv-dev", then build the binding with ' +
-        '"pnpm --filter @cam/driver-opencv build:binding"',
+        // only the build step where OpenCV is installed (as in CI), the apt install step too otherwise
+        installSteps(systemOpenCvVersion()),
     );
     expect(result.logs.map((line) => line.msg)).not.toContainEqual(expect.stringMatching(/^listening on/));
   });

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { BaseCamera, CameraError, type CameraOptions, delay, looksLikeJpeg } from '@cam/core';
-import { defaultFrameFiles } from './frame-files.js';
+import { defaultFrames } from './default-frames.js';
 
 export interface EmulatedCameraOptions {
   /** Frames per second. Default 1, as in the original. */
   fps?: number;
-  /** JPEG files to loop, in order. Default: this package's frames showing "1", "2" and "3". */
+  /** JPEG files to loop, in order. Default: this package's frames showing "1", "2" and "3", embedded. */
   files?: readonly string[];
 }
 
@@ -29,11 +29,14 @@ export class EmulatedCamera extends BaseCamera {
     this.fps = fps;
     if (!(this.fps > 0 && this.fps <= 1000))
       throw new TypeError(`fps must be from 0 to 1000, got ${this.fps}`);
-    this.files = options.files?.length ? [...options.files] : defaultFrameFiles();
+    // Empty for the default frames, which are embedded in the code (a bundled app has no frames/ to read).
+    this.files = options.files?.length ? [...options.files] : [];
   }
 
   protected override async *frames(signal: AbortSignal): AsyncGenerator<Buffer> {
-    const images = await Promise.all(this.files.map((file) => this.#readJpeg(file)));
+    const images = this.files.length
+      ? await Promise.all(this.files.map((file) => this.#readJpeg(file)))
+      : defaultFrames();
     const interval = 1000 / this.fps;
     let due = Date.now();
     for (let index = 0; ; index = (index + 1) % images.length) {

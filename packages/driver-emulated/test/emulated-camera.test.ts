@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CameraError } from '@cam/core';
 import { testJpeg, testJpegNumber } from '@cam/core/testing';
 import { describe, expect, onTestFinished, test, vi } from 'vitest';
-import { defaultFrameFiles, driver, EmulatedCamera } from '../src/index.js';
+import { defaultFrameFiles, defaultFrames, driver, EmulatedCamera } from '../src/index.js';
 
 async function framesFrom(camera: EmulatedCamera, count: number): Promise<Buffer[]> {
   const viewer = camera.subscribe();
@@ -24,6 +24,11 @@ describe('EmulatedCamera', () => {
     } finally {
       await camera.close();
     }
+  });
+
+  test('the embedded default frames are frames/1.jpg, 2.jpg, 3.jpg (run embed-frames after render-frames)', async () => {
+    const files = await Promise.all(defaultFrameFiles().map((file) => readFile(file)));
+    expect(defaultFrames()).toEqual(files);
   });
 
   test('defaults to 1 fps, as the original', () => {
@@ -105,6 +110,12 @@ describe('emulated driver options', () => {
 
   test.each([['0'], ['-1'], ['fast'], ['5000']])('rejects fps %j, saying what it accepts', (fps) => {
     expect(() => driver.parseOptions({ fps })).toThrow(/option "fps" must be a number from 0.01 to 1000/);
+  });
+
+  test('a relative frames path that does not exist names the absolute path it was taken as', () => {
+    expect(() => driver.parseOptions({ frames: './no-such-frames' })).toThrow(
+      `"./no-such-frames" does not exist (looked for ${join(process.cwd(), 'no-such-frames')})`,
+    );
   });
 
   test('rejects a frames path that does not exist, naming it', () => {

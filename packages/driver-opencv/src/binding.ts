@@ -1,5 +1,6 @@
 // The one file that loads the native OpenCV binding (@u4/opencv4nodejs). Everything else receives the
 // loaded module from here, so importing this package never touches native code.
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { CameraError } from '@cam/core';
 
@@ -11,10 +12,32 @@ export type OpenCvLoader = () => OpenCv;
 
 const DRIVER = 'opencv';
 
+const BUILD_STEP = 'build the binding with "pnpm --filter @cam/driver-opencv build:binding"';
+
 /** What to run to make the binding available, as one line (the server prints it on a refused start). */
-export const INSTALL_STEPS =
-  'install OpenCV with "sudo apt install libopencv-dev", then build the binding with ' +
-  '"pnpm --filter @cam/driver-opencv build:binding"';
+export const INSTALL_STEPS = `install OpenCV with "sudo apt install libopencv-dev", then ${BUILD_STEP}`;
+
+/** The steps for this machine: no OpenCV install step where OpenCV is already installed. */
+export function installSteps(systemOpenCv: string | undefined): string {
+  return systemOpenCv ? `OpenCV ${systemOpenCv} is installed: ${BUILD_STEP}` : INSTALL_STEPS;
+}
+
+/** The system OpenCV's version, as pkg-config reports it (what build:binding builds against), if any. */
+export function systemOpenCvVersion(): string | undefined {
+  try {
+    return execFileSync('pkg-config', ['--modversion', 'opencv4'], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+    }).trim();
+  } catch {
+    return undefined; // no pkg-config, or no opencv4.pc: OpenCV's development files are not installed
+  }
+}
+
+export interface LoadOptions {
+  /** Finds the system's OpenCV, to say only the steps still needed. Default {@link systemOpenCvVersion}. */
+  systemOpenCv?: () => string | undefined;
+}
 
 let cached: { cv: OpenCv } | { error: CameraError } | undefined;
 
@@ -25,11 +48,11 @@ let cached: { cv: OpenCv } | { error: CameraError } | undefined;
  *
  * `loader` replaces the real loader (for tests); a custom loader's result is not cached.
  */
-export function loadOpenCv(loader?: OpenCvLoader): OpenCv {
-  if (loader) return load(loader);
+export function loadOpenCv(loader?: OpenCvLoader, options: LoadOptions = {}): OpenCv {
+  if (loader) return load(loader, options);
   if (!cached) {
     try {
-      cached = { cv: load(requireBinding) };
+      cached = { cv: load(requireBinding, options) };
     } catch (error) {
       cached = { error: error as CameraError };
     }
@@ -48,11 +71,13 @@ export function isOpenCvAvailable(loader?: OpenCvLoader): boolean {
   }
 }
 
-function load(loader: OpenCvLoader): OpenCv {
+function load(loader: OpenCvLoader, options: LoadOptions): OpenCv {
   try {
     return loader();
   } catch (error) {
-    throw new CameraError('DEPENDENCY_MISSING', `${whatIsMissing(error)}: ${INSTALL_STEPS}`, {
+    // Only on failure, once per process (the failure is cached): one short pkg-config run.
+    const steps = installSteps((options.systemOpenCv ?? systemOpenCvVersion)());
+    throw new CameraError('DEPENDENCY_MISSING', `${whatIsMissing(error)}: ${steps}`, {
       camera: DRIVER,
       cause: error,
     });

@@ -1,7 +1,13 @@
 // The public surface: the camera, the driver export, and the binding checks an application needs. How
 // sources are parsed and which back-ends OpenCV has stay inside the package.
-export type { OpenCv, OpenCvLoader } from './binding.js';
-export { INSTALL_STEPS, isOpenCvAvailable, loadOpenCv } from './binding.js';
+export type { LoadOptions, OpenCv, OpenCvLoader } from './binding.js';
+export {
+  INSTALL_STEPS,
+  installSteps,
+  isOpenCvAvailable,
+  loadOpenCv,
+  systemOpenCvVersion,
+} from './binding.js';
 export type { ActualFormat } from './capture.js';
 export { driver } from './driver.js';
 export { OpenCvCamera } from './opencv-camera.js';

@@ -3,7 +3,14 @@
 import { createRequire } from 'node:module';
 import { CameraError } from '@cam/core';
 import { describe, expect, test } from 'vitest';
-import { driver, INSTALL_STEPS, loadOpenCv, OpenCvCamera, type OpenCvLoader } from '../src/index.js';
+import {
+  driver,
+  INSTALL_STEPS,
+  loadOpenCv,
+  OpenCvCamera,
+  type OpenCvLoader,
+  systemOpenCvVersion,
+} from '../src/index.js';
 
 /** A loader that throws `error` as the real require would. */
 function failingLoader(error: Error & { code?: string }): OpenCvLoader {
@@ -19,6 +26,9 @@ function notBuilt(): Error & { code?: string } {
   error.code = 'MODULE_NOT_FOUND';
   return error;
 }
+
+/** A machine without OpenCV's development files, whatever this one has. */
+const NO_SYSTEM_OPENCV = { systemOpenCv: () => undefined };
 
 function caught(fn: () => unknown): CameraError {
   try {
@@ -40,7 +50,7 @@ describe('a missing binding', () => {
 
   test('an unbuilt binding: DEPENDENCY_MISSING saying what is missing and the exact steps', () => {
     const cause = notBuilt();
-    const error = caught(() => loadOpenCv(failingLoader(cause)));
+    const error = caught(() => loadOpenCv(failingLoader(cause), NO_SYSTEM_OPENCV));
     expect(error.code).toBe('DEPENDENCY_MISSING');
     expect(error.camera).toBe('opencv');
     expect(error.cause).toBe(cause);
@@ -56,11 +66,27 @@ describe('a missing binding', () => {
     const cause = new Error(
       'libopencv_videoio.so.406: cannot open shared object file: No such file or directory',
     );
-    const error = caught(() => loadOpenCv(failingLoader(cause)));
+    const error = caught(() => loadOpenCv(failingLoader(cause), NO_SYSTEM_OPENCV));
     expect(error.code).toBe('DEPENDENCY_MISSING');
     expect(error.detail).toBe(
       `the OpenCV library libopencv_videoio.so.406 is missing (the binding was built against another OpenCV): ${INSTALL_STEPS}`,
     );
+  });
+
+  test('where OpenCV is installed, only the build step is given, not "apt install libopencv-dev"', () => {
+    const error = caught(() => loadOpenCv(failingLoader(notBuilt()), { systemOpenCv: () => '4.6.0' }));
+    expect(error.detail).toBe(
+      'the OpenCV binding (@u4/opencv4nodejs) is not built: OpenCV 4.6.0 is installed: ' +
+        'build the binding with "pnpm --filter @cam/driver-opencv build:binding"',
+    );
+    expect(error.message).not.toContain('apt install');
+  });
+
+  test('the real detection agrees with pkg-config on this machine', () => {
+    const version = systemOpenCvVersion();
+    const error = caught(() => loadOpenCv(failingLoader(notBuilt())));
+    if (version) expect(error.detail).toContain(`OpenCV ${version} is installed`);
+    else expect(error.detail).toContain('sudo apt install libopencv-dev');
   });
 
   test('a missing package says to run pnpm install', () => {

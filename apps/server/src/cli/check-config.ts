@@ -1,0 +1,46 @@
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { createCameras } from '../cameras.js';
+import { ConfigError, type ServerConfig } from '../config.js';
+import { loadConfigFrom } from '../load-config.js';
+
+export const checkConfigHelp = {
+  name: 'check-config',
+  usage: 'check-config [<path>]',
+  summary: 'validate a config file (or the environment) and print the effective config; exit 0 or 1',
+};
+
+/**
+ * `cam-server check-config [<path>]`: everything a start checks short of listening (the file, the
+ * environment, each driver loaded, its options parsed and its dependencies checked), then the effective
+ * configuration as YAML on stdout. A problem throws the same ConfigError a start would.
+ */
+export async function checkConfig(args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const { positionals } = parseArgs({ args: [...args], allowPositionals: true, strict: true, options: {} });
+  if (positionals.length > 1) {
+    throw new ConfigError(`check-config takes one path, got ${positionals.length}: ${positionals.join(' ')}`);
+  }
+  const config = loadConfigFrom(env, positionals[0]);
+  const cameras = await createCameras(config.cameras);
+  // The cameras never opened a device (that happens on demand), but close them as a start would.
+  await Promise.all(cameras.map((entry) => entry.camera.close()));
+  return stringify(effectiveConfig(config));
+}
+
+/** The configuration as data: what the server would run with, defaults filled in, times in seconds. */
+function effectiveConfig(config: ServerConfig) {
+  return {
+    port: config.port,
+    host: config.host,
+    logLevel: config.logLevel,
+    ...(config.maxViewers === undefined ? {} : { maxViewers: config.maxViewers }),
+    cameras: config.cameras.map((camera) => ({
+      id: camera.id,
+      driver: camera.driver,
+      options: camera.options,
+      idleTimeout: camera.idleTimeout / 1000,
+      ...(camera.maxViewers === undefined ? {} : { maxViewers: camera.maxViewers }),
+      ...(camera.maxFps === undefined ? {} : { maxFps: camera.maxFps }),
+    })),
+  };
+}
