@@ -149,7 +149,6 @@ async function startShippedServer(params: ServerParams, execArgv: string[]) {
   writeFileSync(
     config,
     JSON.stringify({
-      host,
       idleTimeout: params.idleTimeout / 1000,
       cameras: [{ id: 'bench', driver: 'bench', options: { fps: params.fps, frameSize: params.frameSize } }],
     }),
@@ -158,7 +157,7 @@ async function startShippedServer(params: ServerParams, execArgv: string[]) {
   try {
     return await Child.start<ServerInfo>(SERVER_MAIN, ['--config', config], {
       ...start,
-      env: { ...process.env, PORT: String(await freePort(host)), LOG_LEVEL: 'warn' },
+      env: { ...process.env, HOST: host, PORT: String(await freePort(host)), LOG_LEVEL: 'warn' },
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -21,15 +21,17 @@ subscribe('http.server.request.start', (message) => {
   socket.once('close', () => sockets.delete(socket));
 });
 
-// The port the benchmark chose for this server (main.ts), read as the server reads it.
+// Where the benchmark told the server to listen (scenarios.ts), read as the server reads it.
 // biome-ignore lint/suspicious/noUndeclaredEnvVars: set by the benchmark for this process only, never cached by turbo
 const port = Number(process.env.PORT);
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: as PORT
+const host = process.env.HOST ?? '127.0.0.1';
 
 /** Resolves once something accepts connections on `port` (the server, after its cameras are set up). */
 async function listening(): Promise<void> {
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      const probe = net.connect({ port, host: '127.0.0.1' });
+      const probe = net.connect({ port, host });
       probe.once('connect', () => {
         probe.destroy();
         resolve(true);

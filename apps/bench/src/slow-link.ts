@@ -45,6 +45,9 @@ export function createSlowLink(viewers: number): SlowLink {
     run(['netns', 'add', NAMESPACE]);
     run(['link', 'add', HOST_DEVICE, 'type', 'veth', 'peer', 'name', NS_DEVICE, 'netns', NAMESPACE]);
     run(['addr', 'add', `${SLOW_LINK_SERVER_ADDRESS}/24`, 'dev', HOST_DEVICE]);
+    // One packet per buffer, as on a real link: the queues below count packets of a link's size, and
+    // TCP's 64 KB segments (veth offloads them) would not fit them.
+    run(['link', 'set', HOST_DEVICE, 'gso_max_segs', '1']);
     run(['link', 'set', HOST_DEVICE, 'up']);
     for (const address of viewerAddresses)
       run(['-n', NAMESPACE, 'addr', 'add', `${address}/24`, 'dev', NS_DEVICE]);
