@@ -136,8 +136,6 @@ function capped(entry: CameraEntry, stream: RequestHandler, streams: StreamTrack
       res.end(body);
       return;
     }
-    // A stream is quiet only while the camera is: exempt it from the server's idle-connection timeout.
-    req.socket.setTimeout(0);
     streams.track(entry.id, res);
     stream(req, res);
   };
