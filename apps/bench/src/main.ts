@@ -12,6 +12,7 @@ import {
   runCycles,
   runIdle,
   runStream,
+  SERVER_KINDS,
   type ServerKind,
   type StreamResult,
   type StreamScenario,
@@ -124,7 +125,9 @@ async function run(options: BenchOptions): Promise<void> {
     try {
       const rounds: StreamResult['rounds'] = {};
       for (let round = 1; round <= scenario.rounds; round++) {
-        const kinds = [...scenario.servers, ...(round === 1 ? (scenario.once ?? []) : [])];
+        const kinds = options.servers
+          ? (options.servers as ServerKind[])
+          : [...scenario.servers, ...(round === 1 ? (scenario.once ?? []) : [])];
         for (const kind of kinds) {
           const of = scenario.rounds > 1 ? `, round ${round} of ${scenario.rounds}` : '';
           progress(`${scenario.title}${scenario.fps === 1 ? '' : ` at ${scenario.fps} fps`}: ${kind}${of}`);
@@ -184,6 +187,11 @@ try {
   const unknown = options.only?.filter((id) => !ALL_IDS.includes(id));
   if (unknown?.length)
     throw new UsageError(`unknown scenario ${unknown.join(', ')} (known: ${ALL_IDS.join(', ')})`);
+  const unknownServers = options.servers?.filter(
+    (kind) => !(SERVER_KINDS as readonly string[]).includes(kind),
+  );
+  if (unknownServers?.length)
+    throw new UsageError(`unknown server ${unknownServers.join(', ')} (known: ${SERVER_KINDS.join(', ')})`);
   await run(options);
 } catch (error) {
   if (error instanceof UsageError) {

@@ -6,6 +6,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Run only these scenarios (ids), in the usual order. */
   only: string[] | undefined;
+  /** Measure these servers in every stream scenario instead of each scenario's own (for experiments). */
+  servers: string[] | undefined;
   /** How long the idle scenario watches the server with no viewer (s). */
   idleSeconds: number;
   /** The camera's idle timeout in the idle scenario (s): capture must stop this long after the last viewer. */
@@ -23,6 +25,8 @@ export const USAGE = `usage: pnpm bench [-- options]   (or: pnpm --filter @cam/b
 
   --quick               short smoke run: same scenarios, shorter windows, one round
   --only a,b            run only these scenarios: one, hundred, five-hundred, thousand-1fps, slow-link, idle, cycles
+  --servers a,b         measure these servers in every stream scenario instead of its own: server, handler,
+                        floor, floor-raw, handler-unlimited (ratios and targets need server, handler, floor)
   --idle-seconds N      idle scenario length (default 30; quick 6)
   --idle-timeout N      camera idle timeout in the idle scenario, seconds (default 10, cam's default; quick 2)
   --cycles N            connect/disconnect cycles, after twice as many to warm up (default 10000; quick 1000)
@@ -50,6 +54,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   return {
     quick,
     only: values.only?.split(','),
+    servers: values.servers?.split(','),
     idleSeconds: number('idle-seconds', quick ? 6 : 30),
     idleTimeoutSeconds: number('idle-timeout', quick ? 2 : 10),
     cycles: Math.round(number('cycles', quick ? 1000 : 10_000)),
@@ -67,6 +72,7 @@ function parse(args: string[]) {
     options: {
       quick: { type: 'boolean' },
       only: { type: 'string' },
+      servers: { type: 'string' },
       'idle-seconds': { type: 'string' },
       'idle-timeout': { type: 'string' },
       cycles: { type: 'string' },

@@ -19,7 +19,8 @@ import { type Distribution, distribution, Samples } from './stats.js';
  * `floor-raw`, the floor without chunked encoding; `handler-unlimited`, the handler without
  * TCP_NOTSENT_LOWAT (maxUnsentBytes 0), for the slow link.
  */
-export type ServerKind = 'server' | 'handler' | 'floor' | 'floor-raw' | 'handler-unlimited';
+export const SERVER_KINDS = ['server', 'handler', 'floor', 'floor-raw', 'handler-unlimited'] as const;
+export type ServerKind = (typeof SERVER_KINDS)[number];
 
 export interface StreamScenario {
   id: string;

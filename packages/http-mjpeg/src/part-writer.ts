@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Frame } from '@cam/core';
-import { BOUNDARY, CLOSE_DELIMITER, FIRST_DELIMITER, PART_END, partHeader } from './multipart.js';
+import { BOUNDARY, CLOSE_DELIMITER, FIRST_DELIMITER, PART_END, wholePart } from './multipart.js';
 
 /**
  * How one client's parts are laid out. Both write each frame's bytes followed at once by what lets the
@@ -17,19 +17,14 @@ export interface PartWriter {
 
 /**
  * Every part with `Content-Type` and `Content-Length`, the delimiter right after the bytes: what every
- * MJPEG client (ffmpeg, VLC, OctoPrint, Firefox) reads.
+ * MJPEG client (ffmpeg, VLC, OctoPrint, Firefox) reads. One write of one shared buffer per frame.
  */
 export const standardParts: PartWriter = {
   open: (res) => res.write(FIRST_DELIMITER),
   frame(res, frame) {
-    // Corked, the three shared buffers leave in one write: header, JPEG, delimiter.
-    const header = partHeader(frame);
-    res.cork();
-    res.write(header);
-    res.write(frame.data);
-    res.write(PART_END);
-    res.uncork();
-    return header.length + frame.data.length + PART_END.length;
+    const part = wholePart(frame); // built once per frame, shared by every viewer
+    res.write(part);
+    return part.length;
   },
   close: (res) => res.end(CLOSE_DELIMITER),
 };
@@ -38,6 +33,8 @@ export const standardParts: PartWriter = {
 const ADVANCE_HEADERS = Buffer.from('Content-Type: image/jpeg\r\n\r\n', 'latin1');
 const ADVANCE_PART_END = Buffer.concat([PART_END, ADVANCE_HEADERS]);
 const ADVANCE_CLOSE = Buffer.from(`\r\n--${BOUNDARY}--\r\n`, 'latin1');
+/** Each frame's bytes and the next part's headers in one buffer, shared like {@link wholePart}'s. */
+const advanceParts = new WeakMap<Frame, Buffer>();
 
 /**
  * For Chromium and the browsers built on it, which paint a part only once the *next* part's headers
@@ -54,11 +51,13 @@ export const advanceHeaderParts: PartWriter = {
     res.uncork();
   },
   frame(res, frame) {
-    res.cork();
-    res.write(frame.data);
-    res.write(ADVANCE_PART_END);
-    res.uncork();
-    return frame.data.length + ADVANCE_PART_END.length;
+    let part = advanceParts.get(frame);
+    if (!part) {
+      part = Buffer.concat([frame.data, ADVANCE_PART_END]);
+      advanceParts.set(frame, part);
+    }
+    res.write(part);
+    return part.length;
   },
   close: (res) => res.end(ADVANCE_CLOSE),
 };
