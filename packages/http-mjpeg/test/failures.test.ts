@@ -65,7 +65,7 @@ test('a driver that fails mid-stream ends every open stream with the close delim
   await waitUntil(() => clients.every((client) => client.parts.length === 2), 'two frames on every client');
 
   camera.failNext(new Error('device unplugged'));
-  // Each client sees its response end (the last HTTP chunk), the close delimiter, then the connection end.
+  // Each client sees the close delimiter, then the connection end, which ends the (close-delimited) body.
   await waitUntil(
     () => clients.every((client) => client.bodyEnded && client.socketEnded),
     'every stream to end',

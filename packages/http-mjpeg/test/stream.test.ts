@@ -37,8 +37,10 @@ describe('stream: response and part format', () => {
     expect(client.headers['cache-control']).toContain('no-store');
     expect(client.headers.pragma).toBe('no-cache');
     expect(client.headers.expires).toBe('0');
-    expect(client.headers['transfer-encoding']).toBe('chunked');
+    // Close-delimited: neither chunked nor a length; the connection's end ends the body.
+    expect(client.headers['transfer-encoding']).toBeUndefined();
     expect(client.headers['content-length']).toBeUndefined();
+    expect(client.headers.connection).toBe('close');
   });
 
   test('each part is image/jpeg with a correct Content-Length and the exact bytes the camera produced', async () => {
@@ -83,8 +85,8 @@ describe('stream: response and part format', () => {
     expect(camera.state.framesCaptured).toBe(1);
     expect(client.parts).toHaveLength(1);
     expect(testJpegNumber(client.parts[0]!.body)).toBe(1);
-    // On the wire too: the last HTTP chunk received carries the delimiter and is complete.
-    expect(client.rawTail.toString('latin1').endsWith(`${PART_END_TEXT}\r\n`)).toBe(true);
+    // On the wire too: the last bytes received are the delimiter.
+    expect(client.rawTail.toString('latin1').endsWith(PART_END_TEXT)).toBe(true);
     expect(client.parser.pendingBytes).toBe(0);
 
     camera.push();

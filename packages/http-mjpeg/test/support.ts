@@ -166,7 +166,10 @@ export class RawClient {
   /** Completed MJPEG parts, when the response is multipart. */
   readonly parts: MjpegPart[] = [];
   readonly parser = new MjpegParser();
-  /** True once the body is complete: the chunked terminator, or Content-Length bytes. */
+  /**
+   * True once the body is complete: the chunked terminator, Content-Length bytes, or, for a body without
+   * either (close-delimited, as streams are), the server ending the connection.
+   */
   bodyEnded = false;
   /** Bytes the server sent after the end of the response (there must be none). */
   extraBytes = 0;
@@ -189,6 +192,7 @@ export class RawClient {
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('end', () => {
       this.socketEnded = true;
+      if (this.#framing === 'close') this.bodyEnded = true;
     });
     socket.on('close', () => {
       this.closed = true;
