@@ -1,65 +1,93 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CameraError } from '@cam/core';
+import type { BaseCamera, Viewer } from '@cam/core';
 import {
   createSnapshotHandler,
   createStreamHandler,
   type RequestHandler,
   sendBadParameter,
 } from '@cam/http-mjpeg';
-import express, { type Express, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { cameraState } from './camera-state.js';
 import type { CameraEntry } from './cameras.js';
-import { createBytesSentMetric, createMetrics } from './metrics.js';
+import { createHostCheck } from './host-check.js';
+import { matchHotRoute } from './hot-routes.js';
+import { type ClientErrorLog, createClientErrorLog, sendJsonError } from './json-errors.js';
+import { defaultMaxViewers } from './limits.js';
+import { createBytesSentMetric, createMetrics, createStalledViewerMetrics } from './metrics.js';
 import { offlineFrames } from './offline-frames.js';
 import { indexPage } from './page.js';
 import { StreamTracker } from './stream-tracker.js';
 
 export interface AppOptions {
-  /** At most this many stream viewers in all. */
+  /** At most this many viewers (streams and snapshot waiters) in all. Default: {@link defaultMaxViewers}. */
   maxViewers?: number;
   /** /readyz fails when a camera with viewers has had no frame for this long (ms). Default 10 000. */
   readyTimeout?: number;
+  /** A stream whose socket has not drained for this long (ms) is closed. Default 30 000. */
+  stalledViewerTimeout?: number;
+  /** Names accepted in `Host` besides the machine's own; `'*'` accepts any. Default none. */
+  allowedHosts?: readonly string[];
+}
+
+/** The server's routes, as one node:http `request` listener. */
+export interface CamApp {
+  /** Give it to `http.createServer`: stream and snapshot routes are served first, express the rest. */
+  readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Cuts every stream's connection at once (the end of a shutdown). */
+  destroyStreams(): void;
+  /** Stops the app's timers. */
+  close(): void;
 }
 
 /** Retry-After for a viewer refused by a cap: viewers come and go, so soon. */
 const FULL_RETRY_AFTER_SECONDS = 10;
 
+/** The stream and snapshot handlers of one camera. */
+interface CameraRoutes {
+  readonly entry: CameraEntry;
+  readonly stream: RequestHandler;
+  readonly snapshot: RequestHandler;
+}
+
 /**
  * The HTTP routes. The first camera is the default one, served at the original's routes (`/`,
- * `/video_feed`) and at mjpg-streamer's (`/?action=stream`, `/?action=snapshot`).
+ * `/video_feed`) and at mjpg-streamer's (`/?action=stream`, `/?action=snapshot`). Every request's `Host`
+ * must be a name the server answers to; every error is JSON and tells nothing of the server's insides.
  */
-export function createApp(
-  entries: readonly CameraEntry[],
-  logger: Logger,
-  options: AppOptions = {},
-): Express {
+export function createApp(entries: readonly CameraEntry[], logger: Logger, options: AppOptions = {}): CamApp {
+  const logClientError = createClientErrorLog(logger);
+  const streams = new StreamTracker({
+    maxTotal: options.maxViewers ?? defaultMaxViewers(),
+    stalledViewerTimeout: options.stalledViewerTimeout ?? 30_000,
+    onStalledClosed: (camera, count) =>
+      logger.warn({ camera, count }, `closed ${count} stalled viewer(s): their socket did not drain`),
+  });
+  const metrics = createMetrics(entries);
+  const ids = entries.map((entry) => entry.id);
+  createBytesSentMetric(metrics, (id) => streams.bytesSent(id), ids);
+  createStalledViewerMetrics(metrics, streams, ids);
+  const readyTimeout = options.readyTimeout ?? 10_000;
+  const hostAllowed = createHostCheck(options.allowedHosts ?? []);
+
+  const routes = new Map<string, CameraRoutes>(
+    entries.map((entry) => {
+      const stream = createStreamHandler(entry.camera, { offlineFrame: offlineFrames(entry) });
+      const snapshot = createSnapshotHandler(entry.camera);
+      return [
+        entry.id,
+        { entry, stream: capped(entry, stream, streams), snapshot: waitersCapped(entry, snapshot, streams) },
+      ];
+    }),
+  );
+  const defaultCamera = routes.get(entries[0]!.id)!;
+  const unknownCamera = (res: ServerResponse, id: string) =>
+    sendJsonError(res, 404, 'UNKNOWN_CAMERA', `no camera "${id}" (cameras: ${ids.join(', ')})`);
+  const state = (entry: CameraEntry) => cameraState(entry, Date.now(), streams.stalled(entry.id));
+
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  const streams = new StreamTracker(options.maxViewers);
-  const metrics = createMetrics(entries);
-  createBytesSentMetric(
-    metrics,
-    (id) => streams.bytesSent(id),
-    entries.map((entry) => entry.id),
-  );
-  const readyTimeout = options.readyTimeout ?? 10_000;
-
-  const handlers = new Map(
-    entries.map((entry) => {
-      const onError = (error: CameraError) => {
-        if (error.code !== 'CAMERA_CLOSED')
-          logger.warn({ camera: entry.id, err: error }, 'stream ended by a camera error');
-      };
-      const stream = createStreamHandler(entry.camera, { onError, offlineFrame: offlineFrames(entry) });
-      return [
-        entry.id,
-        { entry, stream: capped(entry, stream, streams), snapshot: createSnapshotHandler(entry.camera) },
-      ] as const;
-    }),
-  );
-  const defaultCamera = handlers.get(entries[0]!.id)!;
 
   app.get('/', (req, res) => {
     const action = req.query.action;
@@ -68,27 +96,16 @@ export function createApp(
         .type('html')
         .set('Cache-Control', 'no-cache')
         .send(indexPage(`cam: ${defaultCamera.entry.id}`));
-    } else if (action === 'stream') defaultCamera.stream(req, res);
-    else if (action === 'snapshot') defaultCamera.snapshot(req, res);
-    else sendBadParameter(res, 'action', 'stream or snapshot', action);
+    } else sendBadParameter(res, 'action', 'stream or snapshot', action); // the good ones are hot routes
   });
-  app.get('/video_feed', (req, res) => defaultCamera.stream(req, res));
-  app.get('/snapshot.jpg', (req, res) => defaultCamera.snapshot(req, res));
-
-  app.get('/cameras/:id/stream', (req, res) =>
-    withCamera(req.params.id, res, (camera) => camera.stream(req, res)),
-  );
-  app.get('/cameras/:id/snapshot.jpg', (req, res) =>
-    withCamera(req.params.id, res, (camera) => camera.snapshot(req, res)),
-  );
   app.get('/api/cameras', (_req, res) => {
-    res.set('Cache-Control', 'no-cache').json({ cameras: entries.map((entry) => cameraState(entry)) });
+    res.set('Cache-Control', 'no-cache').json({ cameras: entries.map(state) });
   });
-  app.get('/api/cameras/:id', (req, res) =>
-    withCamera(req.params.id, res, (camera) =>
-      res.set('Cache-Control', 'no-cache').json(cameraState(camera.entry)),
-    ),
-  );
+  app.get('/api/cameras/:id', (req, res) => {
+    const camera = routes.get(req.params.id);
+    if (!camera) return unknownCamera(res, req.params.id);
+    res.set('Cache-Control', 'no-cache').json(state(camera.entry));
+  });
 
   app.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-cache').json({ status: 'ok' });
@@ -105,40 +122,103 @@ export function createApp(
   });
 
   app.use((req, res) => {
-    res.status(404).json({ error: { code: 'NOT_FOUND', message: `no route for ${req.method} ${req.path}` } });
+    sendJsonError(res, 404, 'NOT_FOUND', `no route for ${req.method} ${req.path}`);
+  });
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    answerError(error, req, res, logger, logClientError);
   });
 
-  function withCamera(id: string, res: Response, serve: (camera: typeof defaultCamera) => void): void {
-    const camera = handlers.get(id);
-    if (camera) serve(camera);
-    else {
-      const known = entries.map((entry) => entry.id).join(', ');
-      res
-        .status(404)
-        .json({ error: { code: 'UNKNOWN_CAMERA', message: `no camera "${id}" (cameras: ${known})` } });
-    }
-  }
-  return app;
+  return {
+    listener(req, res) {
+      if (!hostAllowed(req.headers.host)) {
+        const message = `this server does not answer to the name ${JSON.stringify(req.headers.host)}`;
+        logClientError(req, 'UNKNOWN_HOST', message);
+        sendJsonError(res, 421, 'UNKNOWN_HOST', `${message}: add it to ALLOWED_HOSTS (allowedHosts)`);
+        return;
+      }
+      const route = matchHotRoute(req);
+      if (!route) {
+        app(req, res);
+        return;
+      }
+      if (route.kind === 'bad-request') {
+        logClientError(req, 'BAD_REQUEST', route.message);
+        sendJsonError(res, 400, 'BAD_REQUEST', route.message);
+        return;
+      }
+      const camera = route.camera === undefined ? defaultCamera : routes.get(route.camera);
+      if (!camera) return unknownCamera(res, route.camera!);
+      camera[route.kind](req, res);
+    },
+    destroyStreams: () => streams.destroyAll(),
+    close: () => streams.stop(),
+  };
 }
 
-/** The stream handler behind the viewer caps: a viewer over a cap is refused at once, others unaffected. */
+/**
+ * Answers an error that reached express: a client's fault (a malformed %-escape in the URL, which the
+ * router fails to decode) is a 400 and one rate-limited log line; anything else is the server's, a 500
+ * logged in full. Neither response carries a stack or a path.
+ */
+function answerError(
+  error: unknown,
+  req: Request,
+  res: Response,
+  logger: Logger,
+  logClientError: ClientErrorLog,
+): void {
+  const status = (error as { status?: unknown })?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const message =
+      error instanceof URIError ? 'the URL is not valid: a malformed %-escape' : 'the request is not valid';
+    logClientError(req, 'BAD_REQUEST', message);
+    sendJsonError(res, 400, 'BAD_REQUEST', message);
+    return;
+  }
+  logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
+  sendJsonError(res, 500, 'INTERNAL_ERROR', 'the server failed to answer this request');
+}
+
+/** Answers 503 TOO_MANY_VIEWERS with Retry-After: the viewer is refused at once, others unaffected. */
+function refuse(res: ServerResponse, refusal: string): void {
+  sendJsonError(res, 503, 'TOO_MANY_VIEWERS', refusal, { 'Retry-After': String(FULL_RETRY_AFTER_SECONDS) });
+}
+
+/** The stream handler behind the viewer caps, its stream tracked until it closes. */
 function capped(entry: CameraEntry, stream: RequestHandler, streams: StreamTracker): RequestHandler {
-  return (req: IncomingMessage, res: ServerResponse) => {
+  return (req, res) => {
     const refusal = streams.refusal(entry.id, entry.maxViewers);
-    if (refusal) {
-      const body = JSON.stringify({ error: { code: 'TOO_MANY_VIEWERS', message: refusal } });
-      res.writeHead(503, {
-        'Content-Type': 'application/json; charset=utf-8',
-        'Content-Length': Buffer.byteLength(body),
-        'Retry-After': String(FULL_RETRY_AFTER_SECONDS),
-        'Cache-Control': 'no-cache',
-      });
-      res.end(body);
-      return;
-    }
-    streams.track(entry.id, res);
-    stream(req, res);
+    if (refusal) return refuse(res, refusal);
+    const before = newestViewer(entry.camera);
+    stream(req, res); // subscribes synchronously, unless the request is refused (bad ?fps, closed camera)
+    const viewer = newestViewer(entry.camera);
+    if (res.writableEnded) return;
+    streams.track(entry.id, res, viewer !== before ? viewer : undefined);
   };
+}
+
+/** The snapshot handler with `?after` long-polls counted as viewers against the caps while they wait. */
+function waitersCapped(entry: CameraEntry, snapshot: RequestHandler, streams: StreamTracker): RequestHandler {
+  return (req, res) => {
+    if (!hasParameter(req, 'after')) return snapshot(req, res);
+    const refusal = streams.refusal(entry.id, entry.maxViewers);
+    if (refusal) return refuse(res, refusal);
+    streams.trackWaiter(entry.id, res);
+    snapshot(req, res);
+  };
+}
+
+function hasParameter(req: IncomingMessage, name: string): boolean {
+  const url = req.url ?? '';
+  const queryStart = url.indexOf('?');
+  return queryStart >= 0 && new URLSearchParams(url.slice(queryStart + 1)).has(name);
+}
+
+/** The camera's most recent viewer: a viewer joins its camera's set last. */
+function newestViewer(camera: BaseCamera): Viewer | undefined {
+  let newest: Viewer | undefined;
+  for (const viewer of camera.viewers()) newest = viewer;
+  return newest;
 }
 
 /** A camera that viewers wait on but that has produced no frame, nor started, for `timeout` ms. */

@@ -1,8 +1,17 @@
-import { jpegDimensions } from '@cam/core';
+import { jpegDimensions, type Viewer } from '@cam/core';
+import { redactPaths } from '@cam/http-mjpeg';
 import type { CameraEntry } from './cameras.js';
 
-/** What `GET /api/cameras/:id` answers: the camera's state and its viewers, for people and dashboards. */
-export function cameraState(entry: CameraEntry, now = Date.now()) {
+/**
+ * What `GET /api/cameras/:id` answers: the camera's state and its viewers, for people and dashboards.
+ * `stalled` maps the viewers whose stream has not drained to since when: they are listed (marked
+ * `stalled`) until they are closed, even after the camera stopped counting them.
+ */
+export function cameraState(
+  entry: CameraEntry,
+  now = Date.now(),
+  stalled: ReadonlyMap<Viewer, number> = new Map(),
+) {
   const { camera } = entry;
   const state = camera.state;
   const frame = camera.latestFrame;
@@ -11,7 +20,11 @@ export function cameraState(entry: CameraEntry, now = Date.now()) {
     driver: entry.driver,
     status: state.status,
     lastError: state.lastError
-      ? { code: state.lastError.code, message: state.lastError.message, at: iso(state.lastError.at) }
+      ? {
+          code: state.lastError.code,
+          message: redactPaths(state.lastError.message),
+          at: iso(state.lastError.at),
+        }
       : null,
     retryAt: state.retryAt === undefined ? null : iso(state.retryAt),
     fps: round(state.fps),
@@ -19,17 +32,22 @@ export function cameraState(entry: CameraEntry, now = Date.now()) {
     resolution: frame ? (jpegDimensions(frame.data) ?? null) : null,
     framesCaptured: state.framesCaptured,
     framesSkipped: state.framesSkipped,
+    timeouts: state.timeouts,
+    abandonedRuns: state.abandonedRuns,
     uptimeSeconds: state.startedAt === undefined ? 0 : round((now - state.startedAt) / 1000),
     lastFrameAt: state.lastFrameAt === undefined ? null : iso(state.lastFrameAt),
-    viewers: [...camera.viewers()].map((viewer) => {
+    viewers: [...new Set([...camera.viewers(), ...stalled.keys()])].map((viewer) => {
+      const stalledSince = stalled.get(viewer);
       const seconds = Math.max(0.001, (now - viewer.connectedAt) / 1000);
       return {
         address: viewer.label ?? null,
         connectedAt: iso(viewer.connectedAt),
-        framesSent: viewer.framesReceived,
+        framesSent: viewer.framesSent,
         framesSkipped: viewer.framesSkipped,
         bytesSent: viewer.bytesSent,
-        fps: round(viewer.framesReceived / seconds),
+        fps: round(viewer.framesSent / seconds),
+        stalled: stalledSince !== undefined,
+        stalledSince: stalledSince === undefined ? null : iso(stalledSince),
       };
     }),
   };

@@ -1,4 +1,4 @@
-import { type BaseCamera, type CameraDriver, CameraError } from '@cam/core';
+import { type BaseCamera, type CameraDriver, isCameraError } from '@cam/core';
 import { type CameraConfig, ConfigError } from './config.js';
 import { DriverLoadError, loadDriver } from './drivers.js';
 
@@ -16,20 +16,24 @@ export interface CameraEntry {
  * ConfigError or DriverLoadError, and nothing is left running.
  */
 export async function createCameras(configs: readonly CameraConfig[]): Promise<CameraEntry[]> {
-  const prepared: { config: CameraConfig; driver: CameraDriver; options: unknown }[] = [];
+  const prepared: { id: string; config: CameraConfig; driver: CameraDriver; options: unknown }[] = [];
   for (const config of configs) {
     const driver = await loadDriverFor(config);
-    const options = parseDriverOptions(driver, config);
-    await checkDriverAvailable(driver, options, config);
-    prepared.push({ config, driver, options });
+    const id = config.id ?? cameraIdOf(driver);
+    const options = parseDriverOptions(driver, config, id);
+    await checkDriverAvailable(driver, options, id);
+    prepared.push({ id, config, driver, options });
   }
-  return prepared.map(({ config, driver, options }) => ({
-    id: config.id,
+  return prepared.map(({ id, config, driver, options }) => ({
+    id,
     driver: driver.name,
     camera: driver.createCamera(options, {
-      name: config.id,
+      name: id,
       idleTimeout: config.idleTimeout,
       ...(config.maxFps === undefined ? {} : { maxFps: config.maxFps }),
+      // Watchdogs: core's defaults unless the user set them (option names of @cam/core's CameraOptions).
+      ...(config.startTimeout === undefined ? {} : { startTimeout: config.startTimeout }),
+      ...(config.stallTimeout === undefined ? {} : { stallTimeout: config.stallTimeout }),
     }),
     maxViewers: config.maxViewers,
   }));
@@ -40,20 +44,30 @@ async function loadDriverFor(config: CameraConfig): Promise<CameraDriver> {
   try {
     return await loadDriver(config.driver);
   } catch (error) {
-    const named = config.id === config.driver.slice(config.driver.lastIndexOf('/') + 1);
-    if (!(error instanceof DriverLoadError) || named) throw error;
+    if (!(error instanceof DriverLoadError) || config.id === undefined) throw error;
     throw new DriverLoadError(`camera "${config.id}": ${error.message}`, { cause: error });
   }
 }
 
-function parseDriverOptions(driver: CameraDriver, config: CameraConfig): unknown {
+const CAMERA_ID = /^[a-z0-9][\w-]{0,63}$/i;
+
+/** A camera without a configured id takes its driver's name, whatever package or file the driver came from. */
+function cameraIdOf(driver: CameraDriver): string {
+  if (CAMERA_ID.test(driver.name)) return driver.name;
+  throw new DriverLoadError(
+    `the driver's name ${JSON.stringify(driver.name)} cannot be a camera id (letters, digits, "-" and "_"); ` +
+      'give the camera an id in a config file',
+  );
+}
+
+// Errors are recognised by code, not class: a driver with its own copy of @cam/core throws CameraErrors
+// of another class.
+function parseDriverOptions(driver: CameraDriver, config: CameraConfig, id: string): unknown {
   try {
     return driver.parseOptions(config.options);
   } catch (error) {
-    if (error instanceof CameraError && error.code === 'INVALID_OPTION') {
-      const where = error.option
-        ? config.describeOption(error.option)
-        : `the options of camera "${config.id}"`;
+    if (isCameraError(error) && error.code === 'INVALID_OPTION') {
+      const where = error.option ? config.describeOption(error.option) : `the options of camera "${id}"`;
       throw new ConfigError(`invalid ${where} for the ${driver.name} driver: ${error.detail}`, {
         cause: error,
       });
@@ -62,16 +76,12 @@ function parseDriverOptions(driver: CameraDriver, config: CameraConfig): unknown
   }
 }
 
-async function checkDriverAvailable(
-  driver: CameraDriver,
-  options: unknown,
-  config: CameraConfig,
-): Promise<void> {
+async function checkDriverAvailable(driver: CameraDriver, options: unknown, id: string): Promise<void> {
   try {
     await driver.checkAvailable?.(options);
   } catch (error) {
-    if (error instanceof CameraError) {
-      const camera = config.id === driver.name ? '' : ` (camera "${config.id}")`;
+    if (isCameraError(error)) {
+      const camera = id === driver.name ? '' : ` (camera "${id}")`;
       throw new ConfigError(`the ${driver.name} driver cannot run here${camera}: ${error.detail}`, {
         cause: error,
       });

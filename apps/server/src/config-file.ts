@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, configFromEnv, fields, presentVariables, type ServerConfig } from './config.js';
+import {
+  ConfigError,
+  configFromEnv,
+  fields,
+  milliseconds,
+  optionalMilliseconds,
+  presentVariables,
+  type ServerConfig,
+} from './config.js';
 
 const CAMERAS = 'a list of at least one camera';
 const CAMERA_ID = 'letters, digits, "-" and "_" (at most 64), starting with a letter or digit';
@@ -14,6 +22,8 @@ const cameraSchema = z.strictObject(
     idleTimeout: fields.seconds.optional(),
     maxViewers: fields.count.optional(),
     maxFps: fields.fps.optional(),
+    startTimeout: fields.seconds.optional(),
+    stallTimeout: fields.seconds.optional(),
   },
   { error: 'a camera: a mapping with at least an "id"' },
 );
@@ -26,6 +36,10 @@ const fileSchema = z
       logLevel: fields.logLevel.optional(),
       idleTimeout: fields.seconds.default(10),
       maxViewers: fields.count.optional(),
+      stalledViewerTimeout: fields.seconds.default(30),
+      allowedHosts: fields.hosts.default([]),
+      startTimeout: fields.seconds.optional(),
+      stallTimeout: fields.seconds.optional(),
       cameras: z.array(cameraSchema, { error: CAMERAS }).min(1, CAMERAS),
     },
     { error: 'a mapping of settings with a "cameras" list' },
@@ -45,11 +59,22 @@ const fileSchema = z
   });
 
 /** Variables that configure the single camera of the environment; meaningless beside a config file. */
-const SINGLE_CAMERA_VARIABLES = /^(CAMERA|CAMERA_\w+|OPENCV_CAMERA_SOURCE|IDLE_TIMEOUT|MAX_FPS)$/;
+const SINGLE_CAMERA_VARIABLES =
+  /^(CAMERA|CAMERA_\w+|OPENCV_CAMERA_SOURCE|IDLE_TIMEOUT|MAX_FPS|START_TIMEOUT|STALL_TIMEOUT)$/;
+
+/** Server-wide variables that override the file's value when set. */
+const OVERRIDING_VARIABLES = [
+  'PORT',
+  'HOST',
+  'LOG_LEVEL',
+  'MAX_VIEWERS',
+  'STALLED_VIEWER_TIMEOUT',
+  'ALLOWED_HOSTS',
+] as const;
 
 /**
- * Reads a JSON or YAML config file listing several cameras. PORT, HOST, LOG_LEVEL and MAX_VIEWERS from
- * the environment override the file's values (handy in containers); the single-camera variables
+ * Reads a JSON or YAML config file listing several cameras. PORT, HOST, LOG_LEVEL, MAX_VIEWERS,
+ * STALLED_VIEWER_TIMEOUT and ALLOWED_HOSTS from the environment override the file's values (handy in containers); the single-camera variables
  * (CAMERA, CAMERA_<OPTION>, IDLE_TIMEOUT) are refused, since the file says which cameras run.
  */
 export function configFromFile(path: string, env: NodeJS.ProcessEnv): ServerConfig {
@@ -90,20 +115,26 @@ export function configFromFile(path: string, env: NodeJS.ProcessEnv): ServerConf
     );
   }
   const file = result.data;
-  const fromEnv = configFromEnv(pick(env, ['PORT', 'HOST', 'LOG_LEVEL', 'MAX_VIEWERS']));
+  const fromEnv = configFromEnv(pick(env, OVERRIDING_VARIABLES));
   const envSet = presentVariables(env);
   return {
     port: envSet.PORT ? fromEnv.port : (file.port ?? 5000),
     host: envSet.HOST ? fromEnv.host : (file.host ?? '0.0.0.0'),
     logLevel: envSet.LOG_LEVEL ? fromEnv.logLevel : (file.logLevel ?? 'info'),
     maxViewers: envSet.MAX_VIEWERS ? fromEnv.maxViewers : file.maxViewers,
+    stalledViewerTimeout: envSet.STALLED_VIEWER_TIMEOUT
+      ? fromEnv.stalledViewerTimeout
+      : milliseconds(file.stalledViewerTimeout),
+    allowedHosts: envSet.ALLOWED_HOSTS ? fromEnv.allowedHosts : file.allowedHosts,
     cameras: file.cameras.map((camera, index) => ({
       id: camera.id,
       driver: camera.driver,
       options: camera.options,
-      idleTimeout: Math.round((camera.idleTimeout ?? file.idleTimeout) * 1000),
+      idleTimeout: milliseconds(camera.idleTimeout ?? file.idleTimeout),
       maxViewers: camera.maxViewers,
       maxFps: camera.maxFps,
+      startTimeout: optionalMilliseconds(camera.startTimeout ?? file.startTimeout),
+      stallTimeout: optionalMilliseconds(camera.stallTimeout ?? file.stallTimeout),
       describeOption: (option) => `cameras[${index}] ("${camera.id}").options.${option} in ${path}`,
     })),
   };

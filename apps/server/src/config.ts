@@ -1,10 +1,14 @@
 import { z } from 'zod';
+import { isDriverPath } from './drivers.js';
 
 /** One camera as configured. Times are in milliseconds. */
 export interface CameraConfig {
-  /** Unique; appears in URLs (`/cameras/<id>/stream`), logs and metrics. */
-  id: string;
-  /** The driver as the user named it: `emulated`, or a package name. */
+  /**
+   * Unique; appears in URLs (`/cameras/<id>/stream`), logs and metrics. Absent (from the environment):
+   * the driver's `name`, whatever package or file the driver was loaded from.
+   */
+  id?: string;
+  /** The driver as the user named it: `emulated`, a package name, or a path to a driver file. */
   driver: string;
   /** Raw driver options: strings from the environment, any JSON/YAML value from a config file. */
   options: Record<string, unknown>;
@@ -13,6 +17,10 @@ export interface CameraConfig {
   maxViewers: number | undefined;
   /** Capture at most this many frames per second. */
   maxFps: number | undefined;
+  /** The camera fails with TIMEOUT when a run yields no first frame within this (ms); core's default when undefined. */
+  startTimeout?: number | undefined;
+  /** The camera fails with TIMEOUT when a running driver yields nothing for this long (ms); core's default when undefined. */
+  stallTimeout?: number | undefined;
   /** How the user spelled `option`, for error messages: `CAMERA_FPS`, or a path in the config file. */
   describeOption(option: string): string;
 }
@@ -22,8 +30,15 @@ export interface ServerConfig {
   port: number;
   host: string;
   logLevel: string;
-  /** At most this many stream viewers in all. */
+  /** At most this many stream viewers (and snapshot waiters) in all; undefined: sized for the machine. */
   maxViewers: number | undefined;
+  /** A stream whose socket has not drained for this long (ms) is closed. */
+  stalledViewerTimeout: number;
+  /**
+   * Names accepted in the `Host` header besides the machine's own (localhost, its addresses, its
+   * hostname); `['*']` accepts any, e.g. behind a proxy that rewrites `Host`.
+   */
+  allowedHosts: string[];
   /** At least one; the first is the default camera, served at `/`, `/video_feed` and `/snapshot.jpg`. */
   cameras: CameraConfig[];
 }
@@ -36,23 +51,49 @@ export class ConfigError extends Error {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const DRIVER_NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i;
 
-const DRIVER = 'a driver name such as "emulated", or a package name';
+const DRIVER =
+  'a driver name such as "emulated", a package name, or a path to a driver file ("./my-driver.js")';
 const HOST = 'a host name or IP address to listen on';
 const INTEGER_PORT = 'an integer from 0 to 65535';
 const SECONDS = 'a number of seconds greater than 0';
 const COUNT = 'a whole number greater than 0';
+const HOSTS = 'host names separated by commas, or "*" for any';
+
+/**
+ * A whole number written in decimal: `"5201"` or a number from a config file. `Number()` would also take
+ * `"0x1451"`, `"1e3"` and `" 5201 "`-style surprises; a setting means what it says or is refused.
+ */
+function decimalInteger(message: string) {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value),
+    z.number({ error: message }).int(message),
+  );
+}
+
+/** Seconds as the user writes them, milliseconds as the server uses them (at least 1 ms, so never 0). */
+export function milliseconds(seconds: number): number {
+  return Math.round(seconds * 1000);
+}
 
 /** The fields the environment and a config file share, coercing strings as the environment needs. */
 export const fields = {
-  driver: z.string({ error: DRIVER }).regex(DRIVER_NAME, DRIVER),
-  port: z.coerce
-    .number({ error: INTEGER_PORT })
-    .int(INTEGER_PORT)
-    .min(0, INTEGER_PORT)
-    .max(65535, INTEGER_PORT),
+  driver: z
+    .string({ error: DRIVER })
+    .refine((driver) => DRIVER_NAME.test(driver) || isDriverPath(driver), DRIVER),
+  port: decimalInteger(INTEGER_PORT).pipe(z.number().min(0, INTEGER_PORT).max(65535, INTEGER_PORT)),
   host: z.string({ error: HOST }).min(1, HOST),
-  seconds: z.coerce.number({ error: SECONDS }).positive(SECONDS).max(86_400, 'at most 86400 seconds'),
-  count: z.coerce.number({ error: COUNT }).int(COUNT).positive(COUNT),
+  // At least a millisecond: the server works in whole milliseconds, and 0.0001 s would round to 0.
+  seconds: z.coerce
+    .number({ error: SECONDS })
+    .positive(SECONDS)
+    .min(0.001, 'at least 0.001 seconds (1 ms)')
+    .max(86_400, 'at most 86400 seconds'),
+  count: decimalInteger(COUNT).pipe(z.number().positive(COUNT)),
+  /** `a.example, b.example` from the environment, or a list from a config file. */
+  hosts: z.preprocess(
+    (value) => (typeof value === 'string' ? value.split(',') : value),
+    z.array(z.string({ error: HOSTS }).trim().toLowerCase().min(1, HOSTS), { error: HOSTS }),
+  ),
   fps: z.coerce
     .number({ error: 'a number of frames per second greater than 0' })
     .positive('a number of frames per second greater than 0')
@@ -68,6 +109,10 @@ const envSchema = z.object({
   LOG_LEVEL: fields.logLevel.default('info'),
   MAX_VIEWERS: fields.count.optional(),
   MAX_FPS: fields.fps.optional(),
+  STALLED_VIEWER_TIMEOUT: fields.seconds.default(30),
+  ALLOWED_HOSTS: fields.hosts.default([]),
+  START_TIMEOUT: fields.seconds.optional(),
+  STALL_TIMEOUT: fields.seconds.optional(),
 });
 
 /** The environment without unset variables: an empty or blank one counts as unset (`PORT= cmd`). */
@@ -80,7 +125,8 @@ export function presentVariables(env: NodeJS.ProcessEnv): Record<string, string>
 
 /**
  * Reads the single-camera configuration from the environment, as the original did: CAMERA, PORT, HOST,
- * IDLE_TIMEOUT, LOG_LEVEL, MAX_VIEWERS, MAX_FPS and CAMERA_<OPTION>. Throws a {@link ConfigError} naming the
+ * IDLE_TIMEOUT, LOG_LEVEL, MAX_VIEWERS, MAX_FPS and CAMERA_<OPTION>; and STALLED_VIEWER_TIMEOUT,
+ * ALLOWED_HOSTS, START_TIMEOUT and STALL_TIMEOUT. Throws a {@link ConfigError} naming the
  * first bad variable.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
@@ -92,29 +138,32 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     throw new ConfigError(`invalid ${name}=${JSON.stringify(present[name])}: expected ${issue.message}`);
   }
   const { CAMERA, PORT, HOST, IDLE_TIMEOUT, LOG_LEVEL, MAX_VIEWERS, MAX_FPS } = result.data;
+  const { STALLED_VIEWER_TIMEOUT, ALLOWED_HOSTS, START_TIMEOUT, STALL_TIMEOUT } = result.data;
   const { options, variables } = driverOptionsFromEnv(present, CAMERA);
   return {
     port: PORT,
     host: HOST,
     logLevel: LOG_LEVEL,
     maxViewers: MAX_VIEWERS,
+    stalledViewerTimeout: milliseconds(STALLED_VIEWER_TIMEOUT),
+    allowedHosts: ALLOWED_HOSTS,
     cameras: [
       {
-        id: cameraIdFor(CAMERA),
         driver: CAMERA,
         options,
-        idleTimeout: Math.round(IDLE_TIMEOUT * 1000),
+        idleTimeout: milliseconds(IDLE_TIMEOUT),
         maxViewers: undefined,
         maxFps: MAX_FPS,
+        startTimeout: optionalMilliseconds(START_TIMEOUT),
+        stallTimeout: optionalMilliseconds(STALL_TIMEOUT),
         describeOption: (option) => variables[option] ?? driverOptionVariable(option),
       },
     ],
   };
 }
 
-/** `emulated` → `emulated`; `@acme/cam-driver-x` → `cam-driver-x`: a camera id for URLs and logs. */
-function cameraIdFor(driver: string): string {
-  return driver.slice(driver.lastIndexOf('/') + 1);
+export function optionalMilliseconds(seconds: number | undefined): number | undefined {
+  return seconds === undefined ? undefined : milliseconds(seconds);
 }
 
 const DRIVER_OPTION_PREFIX = 'CAMERA_';

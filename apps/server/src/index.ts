@@ -1,4 +1,4 @@
-export type { AppOptions } from './app.js';
+export type { AppOptions, CamApp } from './app.js';
 export { createApp } from './app.js';
 export { cameraState } from './camera-state.js';
 export type { CameraEntry } from './cameras.js';
@@ -7,7 +7,8 @@ export type { CameraConfig, ServerConfig } from './config.js';
 export { ConfigError, configFromEnv, driverOptionVariable } from './config.js';
 export { configFromFile } from './config-file.js';
 export { DriverLoadError, installedDrivers, loadDriver } from './drivers.js';
+export { defaultMaxViewers } from './limits.js';
 export { loadConfig } from './load-config.js';
 export { createLogger } from './logger.js';
 export type { RunningServer } from './server.js';
-export { startServer } from './server.js';
+export { SHUTDOWN_BOUND_MS, startServer } from './server.js';

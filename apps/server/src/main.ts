@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Starts the cam server: from a config file (--config <path> or CAM_CONFIG) listing cameras, or from the
 // environment for one camera (CAMERA, CAMERA_<OPTION>, PORT, HOST, IDLE_TIMEOUT, LOG_LEVEL, MAX_VIEWERS).
+import { isCameraError } from '@cam/core';
 import { ConfigError } from './config.js';
 import { DriverLoadError } from './drivers.js';
 import { loadConfig } from './load-config.js';
@@ -9,7 +10,8 @@ import { startServer } from './server.js';
 
 /** A configuration problem ends the start with one line on stderr and exit code 1. */
 function refuseToStart(error: unknown): never {
-  if (error instanceof ConfigError || error instanceof DriverLoadError) {
+  // A driver's CameraError is recognised by its brand: the driver may bring its own copy of @cam/core.
+  if (error instanceof ConfigError || error instanceof DriverLoadError || isCameraError(error)) {
     console.error(`cam: ${error.message}`);
   } else {
     console.error('cam: failed to start:', error);

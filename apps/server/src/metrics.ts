@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { CameraEntry } from './cameras.js';
+import type { StreamTracker } from './stream-tracker.js';
 
 /**
  * Prometheus metrics, per camera (label `camera`). Values are read from the cameras' state when scraped,
@@ -52,6 +53,21 @@ export function createMetrics(entries: readonly CameraEntry[]): Registry {
     registers: [registry],
     collect: perCamera((entry) => (entry.camera.state.status === 'running' ? 1 : 0)),
   });
+  // The watchdog's figures, from @cam/core's state (0 from a driver that brings an older core copy).
+  new Counter({
+    name: 'cam_camera_timeouts_total',
+    help: 'Times the driver gave no first frame within startTimeout, or no frame within stallTimeout while running',
+    labelNames,
+    registers: [registry],
+    collect: perCamera((entry) => watchdogState(entry).timeouts ?? 0),
+  });
+  new Counter({
+    name: 'cam_driver_abandoned_runs_total',
+    help: 'Driver runs that did not end within stopTimeout of being aborted, and were abandoned',
+    labelNames,
+    registers: [registry],
+    collect: perCamera((entry) => watchdogState(entry).abandonedRuns ?? 0),
+  });
   const starts = new Counter({
     name: 'cam_driver_starts_total',
     help: 'Times the driver was started (first start, restarts after idle, retries after failures)',
@@ -71,6 +87,42 @@ export function createMetrics(entries: readonly CameraEntry[]): Registry {
     entry.camera.on('failure', () => failures.inc({ camera: entry.id }));
   }
   return registry;
+}
+
+function watchdogState(entry: CameraEntry): { timeouts?: number; abandonedRuns?: number } {
+  return entry.camera.state as { timeouts?: number; abandonedRuns?: number };
+}
+
+/** Adds the stalled streams, which only the HTTP layer sees: open now, and closed since the start. */
+export function createStalledViewerMetrics(registry: Registry, streams: StreamTracker, ids: string[]) {
+  new Gauge({
+    name: 'cam_stalled_viewers',
+    help: 'Streams whose socket has not drained lately (closed after stalledViewerTimeout)',
+    labelNames: ['camera'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const id of ids) this.set({ camera: id }, streams.stalledCount(id));
+    },
+  });
+  new Counter({
+    name: 'cam_stalled_viewers_closed_total',
+    help: 'Streams closed because their socket had not drained for stalledViewerTimeout',
+    labelNames: ['camera'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const id of ids) this.inc({ camera: id }, streams.stalledClosed(id));
+    },
+  });
+  new Gauge({
+    name: 'cam_max_viewers',
+    help: 'The cap on viewers (streams and snapshot waiters) in all',
+    registers: [registry],
+    collect() {
+      this.set(streams.maxTotal);
+    },
+  });
 }
 
 /** Adds the bytes sent to stream viewers, which only the HTTP layer knows. */

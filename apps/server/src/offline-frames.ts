@@ -1,4 +1,5 @@
 import type { CameraError } from '@cam/core';
+import { redactPaths } from '@cam/http-mjpeg';
 import type { CameraEntry } from './cameras.js';
 import { renderOfflineFrame } from './offline-frame.js';
 
@@ -18,7 +19,11 @@ export function offlineFrames(entry: CameraEntry): (error: CameraError) => Buffe
     if (cached?.key !== key) {
       cached = {
         key,
-        frame: renderOfflineFrame({ camera: entry.id, reason: error.message, since: new Date(downSince) }),
+        frame: renderOfflineFrame({
+          camera: entry.id,
+          reason: redactPaths(error.message), // streams go to anyone: no paths of the machine
+          since: new Date(downSince),
+        }),
       };
     }
     return cached.frame;

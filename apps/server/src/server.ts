@@ -11,12 +11,23 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly cameras: readonly CameraEntry[];
-  /** Ends every stream, stops the cameras (releasing their devices) and closes the listener. */
+  /**
+   * Stops accepting, ends every stream, stops the cameras (releasing their devices) and closes the
+   * listener; resolves within {@link SHUTDOWN_BOUND_MS} even when a driver or a client does not end.
+   */
   close(): Promise<void>;
 }
 
-/** How long open connections get to finish after a shutdown began, before they are cut. */
-const SHUTDOWN_GRACE_MS = 3000;
+/**
+ * A shutdown ends within 5 s whatever drivers and clients do: cameras get {@link CAMERA_CLOSE_MS} to
+ * close (a driver that ignores its abort signal is not waited for beyond it), then the connections left
+ * (a viewer that stopped reading never takes its stream's end) get {@link CONNECTION_GRACE_MS} to
+ * finish before they are cut; the cut itself is waited for at most {@link CUT_WAIT_MS}.
+ */
+export const SHUTDOWN_BOUND_MS = 5000;
+const CAMERA_CLOSE_MS = 3000;
+const CONNECTION_GRACE_MS = 1000;
+const CUT_WAIT_MS = 500;
 /** A request must have arrived whole within this long. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -28,11 +39,13 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   const cameras = await createCameras(config.cameras);
   for (const entry of cameras) logCameraEvents(entry.camera, logger);
 
+  const app = createApp(cameras, logger, {
+    maxViewers: config.maxViewers,
+    stalledViewerTimeout: config.stalledViewerTimeout,
+    allowedHosts: allowedHosts(config),
+  });
   // Checking connections every second (Node's default: 30 s) makes the header timeout bite on time.
-  const server = createServer(
-    { connectionsCheckingInterval: 1000 },
-    createApp(cameras, logger, { maxViewers: config.maxViewers }),
-  );
+  const server = createServer({ connectionsCheckingInterval: 1000 }, app.listener);
   // Idle connections are closed by Node's own checks: no request headers within 10 s (headersTimeout),
   // nothing after a response for 5 s (keepAliveTimeout). No socket timeout (`server.timeout`): a stream
   // is quiet while its camera is, and a socket timer, even cleared, is refreshed on every write, that is
@@ -42,7 +55,8 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   try {
     await listen(server, config.port, config.host);
   } catch (error) {
-    await Promise.all(cameras.map((entry) => entry.camera.close()));
+    app.close();
+    await settledWithin(Promise.all(cameras.map((entry) => entry.camera.close())), CAMERA_CLOSE_MS);
     throw error;
   }
   const { port } = server.address() as AddressInfo;
@@ -56,14 +70,47 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     port,
     cameras,
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all(cameras.map((entry) => entry.camera.close())); // ends every stream
+      const closed = new Promise<void>((resolve) => server.close(() => resolve())); // stops accepting
       server.closeIdleConnections();
-      const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-      await closed;
-      clearTimeout(cut);
+      // Closing a camera ends its streams at once (each gets its close delimiter), then waits for the run.
+      const camerasClosed = Promise.all(cameras.map((entry) => entry.camera.close()));
+      if (!(await settledWithin(camerasClosed, CAMERA_CLOSE_MS))) {
+        logger.warn(`cameras did not close within ${CAMERA_CLOSE_MS} ms: shutting down without them`);
+      }
+      server.closeIdleConnections();
+      if (!(await settledWithin(closed, CONNECTION_GRACE_MS))) {
+        app.destroyStreams();
+        server.closeAllConnections();
+        await settledWithin(closed, CUT_WAIT_MS);
+      }
+      app.close();
     },
   };
+}
+
+/** The extra names for the Host check: the configured ones, and the address the server listens on. */
+function allowedHosts(config: ServerConfig): string[] {
+  const listening = ['0.0.0.0', '::'].includes(config.host) ? [] : [config.host];
+  return [...config.allowedHosts, ...listening];
+}
+
+/** Waits for `promise` at most `ms`: true when it settled (either way) in time. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -55,7 +55,7 @@ describe('a client that vanishes', () => {
     // A complete request, then gone without reading a byte of the answer.
     const early = connect(port, '127.0.0.1');
     onCleanup(() => early.destroy());
-    early.write('GET /video_feed HTTP/1.1\r\nHost: x\r\n\r\n');
+    early.write('GET /video_feed HTTP/1.1\r\nHost: localhost\r\n\r\n');
     await proc.waitForLog({ msg: 'viewers changed', viewers: 2 });
     const cutAt = proc.mark();
     early.destroy();

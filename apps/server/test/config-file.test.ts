@@ -64,6 +64,8 @@ const TWO_CAMERAS = {
   host: '127.0.0.1',
   logLevel: 'debug',
   maxViewers: 8,
+  stalledViewerTimeout: 30_000,
+  allowedHosts: [],
   cameras: [
     { id: 'front', driver: 'emulated', options: { fps: 10 }, idleTimeout: 2500 },
     {
@@ -117,6 +119,34 @@ describe('configFromFile', () => {
     });
   });
 
+  test('limits, allowed hosts and watchdog timeouts: in the file, per camera, and from the environment', () => {
+    const path = writeTempFile(
+      'cam.yaml',
+      [
+        'stalledViewerTimeout: 12',
+        'allowedHosts: [Cam.Example, other.example]',
+        'startTimeout: 4',
+        'stallTimeout: 2',
+        'cameras:',
+        '  - id: a',
+        '  - id: b',
+        '    startTimeout: 0.5',
+        '    stallTimeout: 1.5',
+      ].join('\n'),
+    );
+    const config = configFromFile(path, {});
+    expect(config).toMatchObject({
+      stalledViewerTimeout: 12_000,
+      allowedHosts: ['cam.example', 'other.example'],
+    });
+    expect(config.cameras.map(({ startTimeout, stallTimeout }) => ({ startTimeout, stallTimeout }))).toEqual([
+      { startTimeout: 4000, stallTimeout: 2000 },
+      { startTimeout: 500, stallTimeout: 1500 },
+    ]);
+    const overridden = configFromFile(path, { STALLED_VIEWER_TIMEOUT: '3', ALLOWED_HOSTS: '*' });
+    expect(overridden).toMatchObject({ stalledViewerTimeout: 3000, allowedHosts: ['*'] });
+  });
+
   test('PORT, HOST, LOG_LEVEL and MAX_VIEWERS from the environment override the file', () => {
     const path = writeTempFile('cam.yaml', TWO_CAMERAS_YAML);
     const config = configFromFile(path, { PORT: '0', HOST: '::1', LOG_LEVEL: 'warn', MAX_VIEWERS: '3' });
@@ -160,7 +190,8 @@ describe('configFromFile', () => {
     [
       'an unknown key at the top',
       'colour: red\ncameras:\n  - id: front\n',
-      'colour: unknown key (known keys: port, host, logLevel, idleTimeout, maxViewers, cameras)',
+      'colour: unknown key (known keys: port, host, logLevel, idleTimeout, maxViewers, stalledViewerTimeout, ' +
+        'allowedHosts, startTimeout, stallTimeout, cameras)',
     ],
     [
       'an unknown key in a camera (a driver option outside `options`)',
@@ -209,12 +240,12 @@ describe('configFromFile', () => {
     [
       'a bad driver name',
       'cameras:\n  - id: front\n    driver: "no such"\n',
-      'cameras[0] ("front").driver: expected a driver name such as "emulated", or a package name',
+      'cameras[0] ("front").driver: expected a driver name such as "emulated", a package name, or a path to a driver file ("./my-driver.js")',
     ],
     [
       'a driver that is not a string',
       'cameras:\n  - id: front\n    driver: 5\n',
-      'cameras[0] ("front").driver: expected a driver name such as "emulated", or a package name',
+      'cameras[0] ("front").driver: expected a driver name such as "emulated", a package name, or a path to a driver file ("./my-driver.js")',
     ],
     [
       'a host that is not a string',
@@ -272,6 +303,8 @@ describe('configFromFile', () => {
     [{ CAMERA_FPS: '5' }, 'CAMERA_FPS'],
     [{ IDLE_TIMEOUT: '3' }, 'IDLE_TIMEOUT'],
     [{ OPENCV_CAMERA_SOURCE: '0' }, 'OPENCV_CAMERA_SOURCE'],
+    [{ START_TIMEOUT: '2' }, 'START_TIMEOUT'],
+    [{ STALL_TIMEOUT: '2' }, 'STALL_TIMEOUT'],
     [{ CAMERA: 'emulated', CAMERA_FRAMES: '/x', IDLE_TIMEOUT: '1' }, 'CAMERA, CAMERA_FRAMES, IDLE_TIMEOUT'],
   ])('refuses single-camera variables beside a file: %o', (env, names) => {
     const path = writeTempFile('cam.yaml', TWO_CAMERAS_YAML);
@@ -290,7 +323,7 @@ describe('loadConfig', () => {
   const ENV_DEFAULT = plain(loadConfig({}, []));
 
   test('without a config file: the environment, as before', () => {
-    expect(ENV_DEFAULT).toMatchObject({ port: 5000, cameras: [{ id: 'emulated', driver: 'emulated' }] });
+    expect(ENV_DEFAULT).toMatchObject({ port: 5000, cameras: [{ driver: 'emulated' }] });
     expect(plain(loadConfig({ CAMERA_FPS: '7', PORT: '81' }, []))).toMatchObject({
       port: 81,
       cameras: [{ options: { fps: '7' } }],

@@ -13,7 +13,10 @@ describe('configFromEnv', () => {
       port: 5000,
       host: '0.0.0.0',
       logLevel: 'info',
-      cameras: [{ id: 'emulated', driver: 'emulated', options: {}, idleTimeout: 10_000 }],
+      stalledViewerTimeout: 30_000,
+      allowedHosts: [],
+      // No id: the camera takes its driver's name once the driver is loaded.
+      cameras: [{ driver: 'emulated', options: {}, idleTimeout: 10_000 }],
     });
   });
 
@@ -26,12 +29,16 @@ describe('configFromEnv', () => {
       LOG_LEVEL: 'debug',
     });
     expect(config).toMatchObject({ port: 8080, host: '::1', logLevel: 'debug' });
-    expect(config.cameras[0]).toMatchObject({
-      id: 'cam-driver',
-      driver: '@acme/cam-driver',
-      idleTimeout: 2500,
-    });
+    expect(config.cameras[0]).toMatchObject({ driver: '@acme/cam-driver', idleTimeout: 2500 });
+    expect(config.cameras[0]!.id).toBeUndefined();
   });
+
+  test.each(['./my-driver.js', '../drivers/x.mjs', '/opt/cam/driver.js', 'file:///opt/cam/driver.js'])(
+    'CAMERA=%s is a path to a driver file',
+    (path) => {
+      expect(configFromEnv({ CAMERA: path }).cameras[0]!.driver).toBe(path);
+    },
+  );
 
   test('CAMERA_<OPTION> variables become driver options in camelCase, as strings', () => {
     const config = configFromEnv({
@@ -60,6 +67,23 @@ describe('configFromEnv', () => {
     expect(plain(configFromEnv(blank))).toEqual(plain(configFromEnv({})));
   });
 
+  test('the limits, the Host check and the watchdogs: seconds become milliseconds, names lower case', () => {
+    const config = configFromEnv({
+      STALLED_VIEWER_TIMEOUT: '2.5',
+      ALLOWED_HOSTS: 'Cam.Example, other.example',
+      START_TIMEOUT: '4',
+      STALL_TIMEOUT: '0.5',
+      IDLE_TIMEOUT: '0.001',
+    });
+    expect(config).toMatchObject({
+      stalledViewerTimeout: 2500,
+      allowedHosts: ['cam.example', 'other.example'],
+    });
+    expect(config.cameras[0]).toMatchObject({ startTimeout: 4000, stallTimeout: 500, idleTimeout: 1 });
+    expect(configFromEnv({ ALLOWED_HOSTS: '*' }).allowedHosts).toEqual(['*']);
+    expect(configFromEnv({}).cameras[0]).toMatchObject({ startTimeout: undefined, stallTimeout: undefined });
+  });
+
   test('PORT 0 (any free port) and 65535 are accepted', () => {
     expect(configFromEnv({ PORT: '0' }).port).toBe(0);
     expect(configFromEnv({ PORT: '65535' }).port).toBe(65535);
@@ -70,6 +94,24 @@ describe('configFromEnv', () => {
     [{ PORT: '70000' }, 'PORT', /invalid PORT="70000": expected an integer from 0 to 65535/],
     [{ PORT: '-1' }, 'PORT', /integer from 0 to 65535/],
     [{ PORT: '80.5' }, 'PORT', /integer from 0 to 65535/],
+    // Decimal only: Number() would read these as 5201 and 1000.
+    [{ PORT: '0x1451' }, 'PORT', /invalid PORT="0x1451": expected an integer from 0 to 65535/],
+    [{ PORT: '1e3' }, 'PORT', /integer from 0 to 65535/],
+    [
+      { MAX_VIEWERS: '0x10' },
+      'MAX_VIEWERS',
+      /invalid MAX_VIEWERS="0x10": expected a whole number greater than 0/,
+    ],
+    // 0.0001 s is 0.1 ms: it would round to 0 ms, which no timer can mean.
+    [
+      { IDLE_TIMEOUT: '0.0001' },
+      'IDLE_TIMEOUT',
+      /invalid IDLE_TIMEOUT="0.0001": expected at least 0.001 seconds/,
+    ],
+    [{ STALLED_VIEWER_TIMEOUT: '0' }, 'STALLED_VIEWER_TIMEOUT', /greater than 0/],
+    [{ START_TIMEOUT: '0.0001' }, 'START_TIMEOUT', /at least 0.001 seconds/],
+    [{ STALL_TIMEOUT: 'never' }, 'STALL_TIMEOUT', /a number of seconds greater than 0/],
+    [{ ALLOWED_HOSTS: 'a.example,,b.example' }, 'ALLOWED_HOSTS', /host names separated by commas/],
     [
       { IDLE_TIMEOUT: '-1' },
       'IDLE_TIMEOUT',

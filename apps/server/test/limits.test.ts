@@ -129,7 +129,7 @@ describe('idle connections', () => {
   }, async () => {
     const { port } = await startServer();
     const connection = await rawConnect(port);
-    connection.socket.write('GET /healthz HTTP/1.1\r\nHost: cam\r\n\r\n');
+    connection.socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
     const closedAfter = await connection.closed;
     expect(connection.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(connection.received()).toMatch(/\r\nKeep-Alive: timeout=5\r\n/i);
@@ -157,7 +157,7 @@ describe('idle connections', () => {
     const stream = await watch(port, '/cameras/slow/stream'); // next frame in 50 s
     const silent = await rawConnect(port);
     const partial = await rawConnect(port);
-    partial.socket.write('GET /healthz HTTP/1.1\r\nHost: cam\r\n'); // headers never finished
+    partial.socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n'); // headers never finished
     const [silentAfter, partialAfter] = await Promise.all([silent.closed, partial.closed]);
     // headersTimeout is 10 s, checked every second
     expect(silentAfter).toBeGreaterThanOrEqual(9_000);

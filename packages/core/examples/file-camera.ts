@@ -5,8 +5,7 @@ import {
   CameraError,
   type CameraOptions,
   delay,
-  numberOption,
-  rejectUnknownOptions,
+  readOptions,
 } from '@cam/core';
 
 export interface FileCameraOptions {
@@ -48,14 +47,12 @@ export const driver: CameraDriver<FileCameraOptions> = {
   name: 'file',
   description: 're-reads one JPEG file at a steady rate',
   parseOptions(raw) {
-    rejectUnknownOptions(raw, ['path', 'fps'], 'file');
-    if (typeof raw.path !== 'string' || raw.path === '') {
-      throw new CameraError('INVALID_OPTION', 'option "path" must be a file path', {
-        camera: 'file',
-        option: 'path',
-      });
-    }
-    return { path: raw.path, fps: numberOption(raw, 'fps', { default: 1, min: 0.1, max: 60 }, 'file') };
+    const read = readOptions(raw, 'file');
+    const path = read.string('path', { accepts: 'a file path' });
+    const fps = read.number('fps', { default: 1, min: 0.1, max: 60 });
+    read.done(); // refuses an option it did not read, such as a misspelt "fsp"
+    if (path === undefined) throw read.invalid('path', 'a file path');
+    return { path, fps };
   },
   createCamera: (options, camera) => new FileCamera(options, camera),
 };

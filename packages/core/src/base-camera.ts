@@ -20,6 +20,23 @@ export interface CameraOptions {
    * no cap. Better still, ask the driver for a lower rate where it has an option for it.
    */
   maxFps?: number;
+  /**
+   * A run that has not yielded its first frame this long after it started (ms) fails with `TIMEOUT`, as
+   * any failure: waiting viewers are released and the next demand retries after the backoff. Default
+   * 10 000.
+   */
+  startTimeout?: number;
+  /**
+   * A running camera that yields no frame for this long (ms), or for three of its average frame intervals
+   * if that is longer, fails with `TIMEOUT`: a device that stopped sending without an error. Default 5000.
+   */
+  stallTimeout?: number;
+  /**
+   * How long a run that is being ended (idle stop, failure, `close()`) may take to finish its generator
+   * (ms). A driver that ignores its abort signal, or whose `finally` never ends, is then abandoned: the
+   * camera emits `'abandoned'` and the next demand starts a fresh run. Default 3000.
+   */
+  stopTimeout?: number;
 }
 
 /**
@@ -41,13 +58,23 @@ export interface CameraState {
   lastFrameAt: number | undefined;
   /** Frames that viewers missed because they were slower than the camera, in all. */
   framesSkipped: number;
-  /** Frames per second over the last second or so of capture; 0 while not capturing. */
+  /**
+   * Frames per second, averaged over roughly the last 10 frames; 0 while not running, and once no frame
+   * has arrived for twice the average interval.
+   */
   fps: number;
   lastError: { code: string; message: string; at: number } | undefined;
   /** Failed runs in a row; reset by a frame. */
   failures: number;
   /** `Date.now()` when the next retry may start, while in `error` (the retry itself waits for demand). */
   retryAt: number | undefined;
+  /** Watchdog firings since the camera was created: runs failed by `startTimeout` or `stallTimeout`. */
+  timeouts: number;
+  /**
+   * Runs abandoned since the camera was created: their driver did not finish within `stopTimeout` of
+   * being asked to end. Each may still hold its device, or leak what its `finally` would have released.
+   */
+  abandonedRuns: number;
 }
 
 export type StopReason = 'idle' | 'failed' | 'closed';
@@ -55,6 +82,11 @@ export type StopReason = 'idle' | 'failed' | 'closed';
 export interface CameraEvents {
   start: [];
   stop: [reason: StopReason];
+  /**
+   * A run was given up after `stopTimeout`: its driver had not finished `waited` ms after it was asked to
+   * end for `reason`. Emitted once per such run; the camera goes on as if the run had ended.
+   */
+  abandoned: [info: { reason: StopReason; waited: number }];
   frame: [frame: Frame];
   failure: [error: CameraError];
   viewers: [count: number];
@@ -70,21 +102,31 @@ export interface CameraEvents {
  *   before the device is opened again, so it is never open twice;
  * - a driver error releases every waiting viewer with a {@link CameraError}, is recorded in
  *   {@link BaseCamera.state}, and the next demand retries after an exponential backoff;
+ * - a driver that goes quiet without an error (no first frame within `startTimeout`, no frame for
+ *   `stallTimeout` while running) fails the same way, with `TIMEOUT`;
+ * - a driver that does not finish within `stopTimeout` of being asked to end is abandoned, so that
+ *   neither a restart nor `close()` waits for it forever;
  * - all state is per instance: any number of cameras run side by side.
  */
 export abstract class BaseCamera extends EventEmitter<CameraEvents> {
   readonly name: string;
   readonly idleTimeout: number;
+  readonly startTimeout: number;
+  readonly stallTimeout: number;
+  readonly stopTimeout: number;
   readonly #retryInitialDelay: number;
   readonly #retryMaxDelay: number;
   /** The shortest time between published frames (ms), with 10 % leeway for jitter; 0 without a cap. */
   readonly #minFrameInterval: number;
   readonly #event: CameraEvent;
   #status: CameraStatus = 'idle';
-  #run: { abort: AbortController; ended: Promise<void> } | undefined;
+  /** The current run; it stays here after being asked to end, until it has ended or been abandoned. */
+  #run: Run | undefined;
   #lastDemandAt = 0;
   #idleTimer: NodeJS.Timeout | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
+  /** The start or stall watchdog of the current run: one pending timer that re-checks when it fires. */
+  #watchdogTimer: NodeJS.Timeout | undefined;
   #nextSeq = 1;
   #framesCaptured = 0;
   #startedAt: number | undefined;
@@ -94,11 +136,16 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
   #lastError: CameraState['lastError'];
   #failures = 0;
   #retryAt: number | undefined;
+  #timeouts = 0;
+  #abandonedRuns = 0;
 
   constructor(options: CameraOptions = {}) {
     super();
     this.name = options.name ?? this.constructor.name;
     this.idleTimeout = positive(options.idleTimeout ?? 10_000, 'idleTimeout');
+    this.startTimeout = positive(options.startTimeout ?? 10_000, 'startTimeout');
+    this.stallTimeout = positive(options.stallTimeout ?? 5000, 'stallTimeout');
+    this.stopTimeout = positive(options.stopTimeout ?? 3000, 'stopTimeout');
     this.#retryInitialDelay = positive(options.retryInitialDelay ?? 1000, 'retryInitialDelay');
     this.#retryMaxDelay = positive(options.retryMaxDelay ?? 30_000, 'retryMaxDelay');
     this.#minFrameInterval =
@@ -117,10 +164,19 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
   /**
    * The driver: yields JPEG frames, one `Buffer` each, for as long as it is iterated. Called each time
    * the camera starts. Release the device in a `finally` block: it runs when the camera stops. `signal`
-   * aborts when the camera stops, so that a driver waiting for its device (a timer, a child process)
-   * can stop waiting at once; errors thrown after that are ignored.
+   * aborts when the camera stops (idle, failure, watchdog, close), so that a driver waiting for its
+   * device (a timer, a child process) can stop waiting at once; errors thrown after that are ignored. A
+   * generator that has not finished `stopTimeout` ms after the abort is abandoned.
    */
   protected abstract frames(signal: AbortSignal): AsyncIterable<Buffer>;
+
+  /**
+   * Optional: a few words that the `TIMEOUT` failure of a start or stall watchdog appends to its message,
+   * such as what the device last reported (`rpicam-vid last said: ...`). Called only when one fires.
+   */
+  protected describeTimeout(): string | undefined {
+    return undefined;
+  }
 
   /** Adds a viewer. Its first `next()` starts the camera if it is idle. */
   subscribe(label?: string): Viewer {
@@ -170,15 +226,20 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
       framesCaptured: this.#framesCaptured,
       startedAt: this.#startedAt,
       lastFrameAt: this.#lastFrameAt,
-      fps: this.#run && this.#frameInterval ? 1000 / this.#frameInterval : 0,
+      fps: this.#currentFps(),
       framesSkipped: this.#event.framesSkipped,
       lastError: this.#lastError,
       failures: this.#failures,
       retryAt: this.#retryAt,
+      timeouts: this.#timeouts,
+      abandonedRuns: this.#abandonedRuns,
     };
   }
 
-  /** Stops capturing now, as an idle timeout would. Viewers stay; their next demand restarts it. */
+  /**
+   * Stops capturing now, as an idle timeout would. Viewers stay; their next demand restarts it. Resolves
+   * once the driver has finished, or has been abandoned after `stopTimeout`.
+   */
   async stop(): Promise<void> {
     if (this.#status === 'closed') return;
     if (this.#status === 'error' && this.#event.hasWaiters) return; // its retry, after the backoff, serves them
@@ -188,7 +249,10 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
     await this.#endRun('idle');
   }
 
-  /** Stops capturing for good and releases every viewer with `CAMERA_CLOSED`. */
+  /**
+   * Stops capturing for good and releases every viewer with `CAMERA_CLOSED`. Resolves once the driver has
+   * finished, or within `stopTimeout` whatever the driver does.
+   */
   async close(): Promise<void> {
     if (this.#status === 'closed') return;
     this.#setStatus('closed'); // first: nothing may start from here on
@@ -204,70 +268,105 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
     if (!this.#idleTimer) this.#armIdleTimer();
     if (this.#status === 'idle') this.#start();
     else if (this.#status === 'error') this.#armRetry();
-    // 'stopping': #endRun restarts once the generator has ended, because demand is recent.
+    // 'stopping': the run's end restarts it, because demand is recent.
   }
 
   #start(): void {
     if (this.#status === 'closed') return;
+    if (this.#run) {
+      // A failed run is still ending (its driver ignores the abort, or its finally is slow): open the
+      // device again only once it has ended or been abandoned.
+      this.#setStatus('stopping');
+      void this.#run.ended.then(() => {
+        if (this.#status !== 'stopping' || this.#run) return; // closed, or another path restarted it
+        this.#setStatus('idle');
+        if (this.#hasDemand()) this.#start();
+      });
+      return;
+    }
     this.#setStatus('starting');
     this.#armIdleTimer(); // stop() clears it; a run must never be left without one
     this.#startedAt = Date.now();
     this.emit('start');
-    const abort = new AbortController();
-    const ended = this.#capture(abort.signal).then((failure) => this.#afterRun(abort.signal, failure));
-    this.#run = { abort, ended };
+    let markEnded!: () => void;
+    const run: Run = {
+      abort: new AbortController(),
+      ended: new Promise<void>((resolve) => {
+        markEnded = resolve;
+      }),
+      markEnded,
+      frames: 0,
+      interrupt: undefined,
+      endReason: undefined,
+      endRequestedAt: 0,
+      abandonTimer: undefined,
+      settled: false,
+    };
+    this.#run = run;
+    this.#armWatchdog(run, this.startTimeout);
+    void this.#capture(run).then(() => this.#settle(run));
   }
 
-  /** Iterates the driver until it fails or the signal aborts; resolves with the failure, if any. */
-  async #capture(signal: AbortSignal): Promise<CameraError | undefined> {
+  /** Iterates the driver until it fails or the run is asked to end, then ends the driver's generator. */
+  async #capture(run: Run): Promise<void> {
     let iterator: AsyncIterator<Buffer> | undefined;
-    let failure: CameraError | undefined;
     try {
-      iterator = this.frames(signal)[Symbol.asyncIterator]();
-      while (!signal.aborted) {
-        const result = await iterator.next();
-        if (signal.aborted) break;
+      iterator = this.frames(run.abort.signal)[Symbol.asyncIterator]();
+      for (;;) {
+        const result = await this.#nextFrom(iterator, run);
+        if (run.endReason) break; // asked to end: what the driver does from now on is not news
         if (result.done) {
-          failure = new CameraError('SOURCE_ENDED', 'the driver stopped producing frames', {
-            camera: this.name,
-          });
-          break;
-        }
-        if (!looksLikeJpeg(result.value)) {
-          failure = new CameraError(
-            'INVALID_FRAME',
-            'the driver yielded something that is not a JPEG Buffer',
-            {
-              camera: this.name,
-            },
+          this.#fail(
+            run,
+            new CameraError('SOURCE_ENDED', 'the driver stopped producing frames', { camera: this.name }),
           );
           break;
         }
-        this.#publish(result.value);
+        if (!looksLikeJpeg(result.value)) {
+          this.#fail(
+            run,
+            new CameraError('INVALID_FRAME', 'the driver yielded something that is not a JPEG Buffer', {
+              camera: this.name,
+            }),
+          );
+          break;
+        }
+        this.#publish(run, result.value);
       }
     } catch (error) {
-      if (!signal.aborted) failure = toCameraError(error, this.name);
+      if (!run.endReason) this.#fail(run, toCameraError(error, this.name));
     } finally {
-      // Runs the driver's `finally`, which releases the device. Its errors while stopping are not news.
+      // Runs the driver's `finally`, which releases the device. Every failure has been reported by now,
+      // so its errors are not news. A driver still stuck in `next()` holds this up: stopTimeout bounds it.
       try {
         await iterator?.return?.();
-      } catch (error) {
-        failure ??= signal.aborted ? undefined : toCameraError(error, this.name);
-      }
+      } catch {}
     }
-    return failure;
   }
 
-  #publish(data: Buffer): void {
+  /**
+   * The driver's next result, or `{ done: true }` as soon as the run is asked to end: a driver that
+   * ignores its abort signal must not hold the capture loop, and with it the end of the run.
+   */
+  #nextFrom(iterator: AsyncIterator<Buffer>, run: Run): Promise<IteratorResult<Buffer>> {
+    return new Promise<IteratorResult<Buffer>>((resolve, reject) => {
+      run.interrupt = () => resolve({ done: true, value: undefined });
+      iterator.next().then(resolve, reject);
+    });
+  }
+
+  #publish(run: Run, data: Buffer): void {
     const now = Date.now();
     if (this.#minFrameInterval && this.#lastFrameAt !== undefined && this.#status === 'running') {
       if (now - this.#lastFrameAt < this.#minFrameInterval) return; // over maxFps: drop it
     }
     const frame: Frame = { seq: this.#nextSeq++, data, capturedAt: now };
     this.#framesCaptured += 1;
-    if (this.#status === 'starting') {
+    run.frames += 1;
+    if (run.frames === 1) {
       this.#setStatus('running');
       this.#frameInterval = undefined;
+      this.#armWatchdog(run, this.stallTimeout); // from now on it watches for a stall
     } else if (this.#lastFrameAt !== undefined) {
       const interval = Math.max(1, frame.capturedAt - this.#lastFrameAt);
       // An average over roughly the last 10 frames: steady enough to read, quick to follow a change.
@@ -281,12 +380,51 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
     this.emit('frame', frame);
   }
 
-  #afterRun(signal: AbortSignal, failure: CameraError | undefined): void {
-    this.#run = undefined;
+  /** The longest a running camera may go without a frame before it counts as stalled (ms). */
+  #stallLimit(): number {
+    return Math.max(this.stallTimeout, 3 * (this.#frameInterval ?? 0));
+  }
+
+  #armWatchdog(run: Run, ms: number): void {
+    clearTimeout(this.#watchdogTimer);
+    this.#watchdogTimer = setTimeout(() => this.#onWatchdog(run), ms);
+    this.#watchdogTimer.unref();
+  }
+
+  /** Fails the run if it has been quiet for too long; otherwise checks again when it would be. */
+  #onWatchdog(run: Run): void {
+    this.#watchdogTimer = undefined;
+    if (run !== this.#run || run.endReason) return;
+    let detail: string;
+    if (run.frames === 0) {
+      detail = `no first frame within ${seconds(this.startTimeout)}`;
+    } else {
+      const limit = this.#stallLimit();
+      const quietFor = Date.now() - (this.#lastFrameAt ?? 0);
+      if (quietFor < limit) {
+        this.#armWatchdog(run, limit - quietFor);
+        return;
+      }
+      detail = `no frame for ${seconds(limit)}`;
+    }
+    this.#timeouts += 1;
+    let context: string | undefined;
+    try {
+      context = this.describeTimeout();
+    } catch {} // a broken description must not keep the failure from viewers
+    if (context) detail += `; ${context}`;
+    this.#fail(run, new CameraError('TIMEOUT', detail, { camera: this.name }));
+  }
+
+  /**
+   * Reports a failure of the run at once: waiting viewers are released, state shows it, and the next
+   * demand retries after the backoff. The run is asked to end; a retry waits for that end.
+   */
+  #fail(run: Run, error: CameraError): void {
+    if (run.endReason || this.#status === 'closed') return;
+    this.#requestEnd(run, 'failed');
     this.#startedAt = undefined;
     this.#event.forgetLatest();
-    if (signal.aborted || this.#status === 'closed') return; // #endRun asked for this end and finishes it
-    const error = failure ?? new CameraError('SOURCE_ENDED', 'the driver ended', { camera: this.name });
     this.#failures += 1;
     this.#lastError = { code: error.code, message: error.message, at: Date.now() };
     this.#setStatus('error');
@@ -296,20 +434,66 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
     this.#event.fail(error); // released viewers that ask again trigger the retry
   }
 
-  /** Ends the current run, if any, and waits until the driver's generator has finished. */
+  /**
+   * Asks the run to end, once: aborts its signal, stops waiting for the driver's `next()`, and arms the
+   * timer that abandons the run if its driver has not finished within stopTimeout.
+   */
+  #requestEnd(run: Run, reason: StopReason): void {
+    if (run.endReason) return;
+    run.endReason = reason;
+    run.endRequestedAt = Date.now();
+    if (this.#run === run) {
+      clearTimeout(this.#watchdogTimer);
+      this.#watchdogTimer = undefined;
+    }
+    run.abort.abort();
+    run.interrupt?.();
+    // Not unref()'d: it is short, and a process awaiting close() must see close() resolve.
+    run.abandonTimer = setTimeout(() => this.#abandon(run), this.stopTimeout);
+  }
+
+  #abandon(run: Run): void {
+    if (run.settled) return;
+    this.#abandonedRuns += 1;
+    this.emit('abandoned', { reason: run.endReason ?? 'failed', waited: Date.now() - run.endRequestedAt });
+    this.#settle(run);
+  }
+
+  /** The run is over: its driver finished, or it was abandoned. Anything waiting for its end proceeds. */
+  #settle(run: Run): void {
+    if (run.settled) return;
+    run.settled = true;
+    clearTimeout(run.abandonTimer);
+    if (this.#run === run) {
+      this.#run = undefined;
+      this.#startedAt = undefined;
+      this.#event.forgetLatest();
+      clearTimeout(this.#watchdogTimer);
+      this.#watchdogTimer = undefined;
+    }
+    run.markEnded();
+  }
+
+  /** Ends the current run, if any, and waits until it has finished or been abandoned. */
   async #endRun(reason: StopReason): Promise<void> {
     const run = this.#run;
     if (!run) return;
-    if (run.abort.signal.aborted && reason !== 'closed') return run.ended; // already being ended, and restarted
+    if (run.endReason && reason !== 'closed') return run.ended; // already being ended (and restarted, or retried)
     if (this.#status !== 'closed') this.#setStatus('stopping');
     this.#event.forgetLatest(); // a viewer arriving now must wait for a fresh frame, not get a stale one
-    run.abort.abort();
+    this.#requestEnd(run, reason);
     await run.ended;
     if (this.#status === 'closed' && reason !== 'closed') return; // close() reports this end itself
     this.emit('stop', reason);
     if (this.#status === 'closed') return;
     this.#setStatus('idle');
     if (this.#hasDemand()) this.#start(); // a viewer arrived while the device was being released
+  }
+
+  #currentFps(): number {
+    if (this.#status !== 'running' || !this.#frameInterval || this.#lastFrameAt === undefined) return 0;
+    if (Date.now() - this.#lastFrameAt > 2 * this.#frameInterval) return 0; // frames have stopped
+    return 1000 / this.#frameInterval;
   }
 
   #hasDemand(): boolean {
@@ -375,9 +559,31 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
   }
 }
 
+/** One run of the driver's generator, from the start that opened it to its end or abandonment. */
+interface Run {
+  readonly abort: AbortController;
+  /** Resolves when the run has ended: its generator finished, or it was abandoned. Never rejects. */
+  readonly ended: Promise<void>;
+  readonly markEnded: () => void;
+  /** Frames this run published. */
+  frames: number;
+  /** Stops waiting for the driver's pending `next()`. */
+  interrupt: (() => void) | undefined;
+  /** Why the run was asked to end, once it was. */
+  endReason: StopReason | undefined;
+  endRequestedAt: number;
+  abandonTimer: NodeJS.Timeout | undefined;
+  settled: boolean;
+}
+
 function positive(value: number, name: string, unit = 'milliseconds'): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new TypeError(`${name} must be a positive number of ${unit}, got ${String(value)}`);
   }
   return value;
+}
+
+/** `10 s`, `2.5 s`: a duration in ms as people read it in an error message. */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }

@@ -1,4 +1,4 @@
-import { CameraError } from './errors.js';
+import { CameraError, isCameraError } from './errors.js';
 import type { Frame } from './frame.js';
 
 /** What a CameraEvent tells the camera that owns it. */
@@ -74,13 +74,17 @@ export class CameraEvent {
     return viewer;
   }
 
-  /** Hands `frame` to every waiting viewer and drops the viewers that stopped asking. */
+  /**
+   * Hands `frame` to every waiting viewer that has not seen it (its `lastSeq` is lower: a poller that asked
+   * for frames after a later `seq` keeps waiting), and drops the viewers that stopped asking.
+   */
   publish(frame: Frame): void {
     this.#latest = frame;
     const staleBefore = Date.now() - this.#viewerTimeout;
     for (const viewer of this.#viewers) {
-      if (viewer.isWaiting) viewer._deliver(frame);
-      else if (viewer.lastAskedAt < staleBefore) this._leave(viewer);
+      if (viewer.isWaiting) {
+        if (frame.seq > viewer.lastSeq) viewer._deliver(frame);
+      } else if (viewer.lastAskedAt < staleBefore) this._leave(viewer);
     }
   }
 
@@ -146,6 +150,12 @@ export class Viewer implements AsyncIterable<Frame> {
   framesSkipped = 0;
   /** Bytes sent to this viewer: kept by the adapter that sends the frames (e.g. `@cam/http-mjpeg`). */
   bytesSent = 0;
+  /**
+   * Camera frames actually sent to this viewer's client, kept by the adapter that sends them (e.g.
+   * `@cam/http-mjpeg`). Can be lower than `framesReceived`: an adapter may drop a frame it received,
+   * as a stream capped with `?fps` does.
+   */
+  framesSent = 0;
   readonly #event: CameraEvent;
   #waiter: Waiter | undefined;
   #closed = false;
@@ -199,7 +209,7 @@ export class Viewer implements AsyncIterable<Frame> {
           yield await this.next();
         } catch (error) {
           // The viewer or the whole camera closed: the loop simply ends. Camera failures are thrown.
-          if (this.#closed || (error instanceof CameraError && error.code === 'CAMERA_CLOSED')) return;
+          if (this.#closed || (isCameraError(error) && error.code === 'CAMERA_CLOSED')) return;
           throw error;
         }
       }

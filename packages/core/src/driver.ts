@@ -11,7 +11,12 @@ export type RawOptions = Readonly<Record<string, unknown>>;
  * @example
  * export const driver: CameraDriver<MyOptions> = {
  *   name: 'mine',
- *   parseOptions: (raw) => ({ fps: numberOption(raw, 'fps', { default: 10, min: 1, max: 60 }, 'mine') }),
+ *   parseOptions(raw) {
+ *     const read = readOptions(raw, 'mine');
+ *     const options = { fps: read.number('fps', { default: 10, min: 1, max: 60 }) };
+ *     read.done(); // refuses options it did not read
+ *     return options;
+ *   },
  *   createCamera: (options, camera) => new MyCamera(options, camera),
  * };
  */

@@ -28,7 +28,19 @@ export interface CameraErrorOptions {
   cause?: unknown;
 }
 
-/** The one error class of cam. Its message reads `[cam] [<camera>] <what happened>`. */
+/**
+ * The brand every CameraError carries. `Symbol.for` gives the same symbol in every copy of `@cam/core`
+ * loaded in one process, so a driver that brings its own copy (installed from a tarball, `file:` or
+ * `link:`) throws errors that the server's copy still recognises; `instanceof` would not.
+ */
+const BRAND = Symbol.for('cam.CameraError');
+
+/**
+ * The one error class of cam. Its message reads `[cam] [<camera>] <what happened>`.
+ *
+ * Recognise it with {@link isCameraError} and branch on `code`, never with `instanceof CameraError`:
+ * two copies of `@cam/core` in one process make two classes.
+ */
 export class CameraError extends Error {
   override readonly name = 'CameraError';
   readonly code: CameraErrorCode;
@@ -44,12 +56,33 @@ export class CameraError extends Error {
     this.camera = options.camera;
     this.option = options.option;
     this.detail = detail;
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 
-/** Turns anything a driver threw into a CameraError, keeping a driver's own CameraError as it is. */
-export function toCameraError(error: unknown, camera: string): CameraError {
-  if (error instanceof CameraError) return error;
+/**
+ * True for a CameraError from any copy of `@cam/core` in this process (it checks the shared brand, not
+ * the class). Use it instead of `instanceof CameraError`.
+ */
+export function isCameraError(value: unknown): value is CameraError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[BRAND] === true &&
+    typeof (value as { code?: unknown }).code === 'string'
+  );
+}
+
+/**
+ * Turns anything a driver threw into a CameraError, keeping a CameraError (from any copy of `@cam/core`)
+ * as it is, so its code and message reach viewers unchanged. Anything else becomes `DRIVER_FAILED` with
+ * the original as `cause`; `camera` names the camera in the message when given.
+ */
+export function toCameraError(error: unknown, camera?: string): CameraError {
+  if (isCameraError(error)) return error;
   const reason = error instanceof Error ? error.message : String(error);
-  return new CameraError('DRIVER_FAILED', `driver failed: ${reason}`, { camera, cause: error });
+  return new CameraError('DRIVER_FAILED', `driver failed: ${reason}`, {
+    ...(camera === undefined ? {} : { camera }),
+    cause: error,
+  });
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { CameraError, CameraEvent, type Frame } from '../src/index.js';
 import { TestCamera, testJpeg } from '../src/testing/index.js';
-import { advance, flush, recordEvents, track } from './support.js';
+import { advance, flush, patientWatchdogs, recordEvents, track } from './support.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -153,7 +153,10 @@ describe('viewers that stop asking', () => {
    * keeps the camera running. Each `publish()` captures one frame and re-arms `active`.
    */
   async function withSilentViewer(viewerTimeout?: number) {
-    const camera = new TestCamera(viewerTimeout === undefined ? {} : { viewerTimeout });
+    const camera = new TestCamera({
+      ...patientWatchdogs,
+      ...(viewerTimeout === undefined ? {} : { viewerTimeout }),
+    });
     const silent = camera.subscribe('silent');
     const active = camera.subscribe('active');
     const first = Promise.all([silent.next(), active.next()]);
@@ -275,6 +278,26 @@ describe('CameraEvent on its own', () => {
     expect(hooks.demands).toBe(0);
     track(viewer.next());
     expect(hooks.demands).toBe(1);
+  });
+
+  test('publish() gives a frame only to waiters that have not seen its seq', async () => {
+    const { event } = hub();
+    const poller = event.subscribe();
+    poller.lastSeq = 5; // e.g. a snapshot with ?after=5
+    const plain = event.subscribe();
+    const fromPoller = track(poller.next());
+    const fromPlain = track(plain.next());
+    event.publish(frame(2));
+    await flush();
+    expect(fromPlain.value?.seq).toBe(2);
+    expect(fromPoller.settled).toBe(false);
+    expect(poller.isWaiting).toBe(true);
+    event.publish(frame(5));
+    await flush();
+    expect(fromPoller.settled).toBe(false);
+    event.publish(frame(6));
+    await flush();
+    expect(fromPoller.value?.seq).toBe(6);
   });
 
   test('hasWaiters is true only while a viewer waits in next()', () => {

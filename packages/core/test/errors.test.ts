@@ -1,5 +1,9 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { BaseCamera, CameraError, toCameraError } from '../src/index.js';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, onTestFinished, test, vi } from 'vitest';
+import { BaseCamera, CameraError, isCameraError, toCameraError } from '../src/index.js';
 import { TestCamera, testJpeg } from '../src/testing/index.js';
 import { advance, flush, recordEvents, track } from './support.js';
 
@@ -360,12 +364,70 @@ describe('CameraError', () => {
 
   test('toCameraError keeps a CameraError and wraps anything else as DRIVER_FAILED', () => {
     const own = new CameraError('DEPENDENCY_MISSING', 'install it');
-    expect(toCameraError(own, 'cam')).toBe(own);
-    const wrapped = toCameraError(new Error('bad'), 'cam');
+    expect(toCameraError(own, 'porch')).toBe(own);
+    const wrapped = toCameraError(new Error('bad'), 'porch');
     expect(wrapped).toMatchObject({
       code: 'DRIVER_FAILED',
-      camera: 'cam',
-      message: '[cam] [cam] driver failed: bad',
+      camera: 'porch',
+      message: '[cam] [porch] driver failed: bad',
     });
+    expect(toCameraError('bad').message).toBe('[cam] driver failed: bad');
+  });
+});
+
+/** The CameraError class of a second copy of @cam/core, as a driver with its own copy brings. */
+async function foreignCameraError(): Promise<typeof CameraError> {
+  const dir = mkdtempSync(join(tmpdir(), 'cam-core-copy-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(new URL('../src/errors.ts', import.meta.url), join(dir, 'errors.ts'));
+  const copy = (await import(pathToFileURL(join(dir, 'errors.ts')).href)) as {
+    CameraError: typeof CameraError;
+  };
+  return copy.CameraError;
+}
+
+describe('errors from another copy of @cam/core', () => {
+  test('are a different class, so instanceof cannot recognise them', async () => {
+    const Foreign = await foreignCameraError();
+    expect(Foreign).not.toBe(CameraError);
+    expect(new Foreign('TIMEOUT', 'x')).not.toBeInstanceOf(CameraError);
+  });
+
+  test('isCameraError recognises them by their brand', async () => {
+    const Foreign = await foreignCameraError();
+    expect(isCameraError(new Foreign('DEVICE_NOT_FOUND', 'gone'))).toBe(true);
+    expect(isCameraError(new CameraError('TIMEOUT', 'x'))).toBe(true);
+  });
+
+  test('toCameraError keeps them as they are: same code, message prefixed once', async () => {
+    const Foreign = await foreignCameraError();
+    const notFound = new Foreign('DEVICE_NOT_FOUND', 'no camera at /dev/video9', { camera: 'porch' });
+    const kept = toCameraError(notFound, 'porch');
+    expect(kept).toBe(notFound);
+    expect(kept.message).toBe('[cam] [porch] no camera at /dev/video9');
+  });
+
+  test('a driver throwing one: viewers get it unchanged, not DRIVER_FAILED', async () => {
+    const Foreign = await foreignCameraError();
+    const notFound = new Foreign('DEVICE_NOT_FOUND', 'gone', { camera: 'scripted' });
+    const camera = new ScriptedCamera(async function* () {
+      yield* [];
+      throw notFound;
+    });
+    const waiting = track(camera.subscribe().next());
+    await flush();
+    expect(waiting.error).toBe(notFound);
+    expect(camera.state.lastError?.code).toBe('DEVICE_NOT_FOUND');
+  });
+});
+
+describe('isCameraError', () => {
+  test.each([
+    ['a plain Error with a code', Object.assign(new Error('x'), { code: 'TIMEOUT' })],
+    ['an object with a code', { code: 'TIMEOUT', message: 'x' }],
+    ['null', null],
+    ['a string', 'CameraError'],
+  ])('is false for %s', (_what, value) => {
+    expect(isCameraError(value)).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { TestCamera, testJpegNumber } from '../src/testing/index.js';
-import { advance, flush, recordEvents, SlowReleaseCamera, track } from './support.js';
+import { advance, flush, patientWatchdogs, recordEvents, SlowReleaseCamera, track } from './support.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -12,7 +12,7 @@ afterEach(() => {
 
 /** A camera that has delivered its first frame to `viewer`, at fake time 0. */
 async function runningCamera(options: ConstructorParameters<typeof TestCamera>[0] = {}) {
-  const camera = new TestCamera(options);
+  const camera = new TestCamera({ ...patientWatchdogs, ...options });
   const viewer = camera.subscribe();
   const first = viewer.next();
   camera.push();
@@ -201,7 +201,7 @@ describe('stop()', () => {
 describe('start and stop are serialized', () => {
   /** A SlowReleaseCamera that served one frame at time 0 and is now releasing its device. */
   async function stoppingCamera() {
-    const camera = new SlowReleaseCamera({ releaseDelay: 1000 });
+    const camera = new SlowReleaseCamera({ ...patientWatchdogs, releaseDelay: 1000 });
     const viewer = camera.subscribe();
     const first = viewer.next();
     camera.push();
@@ -318,7 +318,7 @@ describe('state is per instance', () => {
   });
 
   test('one camera stops when idle while the other keeps running for its waiting viewer', async () => {
-    const [a, b] = [new TestCamera(), new TestCamera()];
+    const [a, b] = [new TestCamera(patientWatchdogs), new TestCamera(patientWatchdogs)];
     const [fromA, fromB] = [a.subscribe().next(), b.subscribe()];
     a.push();
     await fromA;

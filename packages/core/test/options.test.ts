@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import {
-  CameraError,
+  type CameraError,
   delay,
-  invalidOption,
   isCameraDriver,
+  isCameraError,
   looksLikeJpeg,
-  numberOption,
-  rejectUnknownOptions,
+  type NumberRule,
+  type RawOptions,
+  readOptions,
   retryDelay,
-  stringListOption,
 } from '../src/index.js';
 import { TestCamera, testJpeg, testJpegNumber } from '../src/testing/index.js';
 
@@ -17,34 +17,37 @@ function thrownBy(fn: () => unknown): CameraError {
   try {
     fn();
   } catch (error) {
-    expect(error).toBeInstanceOf(CameraError);
+    expect(isCameraError(error), String(error)).toBe(true);
     return error as CameraError;
   }
   throw new Error('expected a CameraError, but nothing was thrown');
 }
 
-describe('numberOption', () => {
+describe('readOptions: number', () => {
+  const number = (raw: RawOptions, rule?: NumberRule & { default?: number }, driver = 'emulated') =>
+    readOptions(raw, driver).number('fps', rule);
+
   test('reads a number', () => {
-    expect(numberOption({ fps: 15 }, 'fps', {}, 'emulated')).toBe(15);
+    expect(number({ fps: 15 })).toBe(15);
   });
 
   test('reads a string holding a number, as from the environment', () => {
-    expect(numberOption({ fps: ' 12.5 ' }, 'fps', {}, 'emulated')).toBe(12.5);
+    expect(number({ fps: ' 12.5 ' })).toBe(12.5);
   });
 
   test('returns the default when the option is absent or empty', () => {
-    expect(numberOption({}, 'fps', { default: 10 }, 'emulated')).toBe(10);
-    expect(numberOption({ fps: '' }, 'fps', { default: 10 }, 'emulated')).toBe(10);
-    expect(numberOption({}, 'fps', {}, 'emulated')).toBeUndefined();
+    expect(number({}, { default: 10 })).toBe(10);
+    expect(number({ fps: '' }, { default: 10 })).toBe(10);
+    expect(number({})).toBeUndefined();
   });
 
   test('accepts values on the bounds', () => {
-    expect(numberOption({ fps: 1 }, 'fps', { min: 1, max: 60 }, 'emulated')).toBe(1);
-    expect(numberOption({ fps: '60' }, 'fps', { min: 1, max: 60 }, 'emulated')).toBe(60);
+    expect(number({ fps: 1 }, { min: 1, max: 60 })).toBe(1);
+    expect(number({ fps: '60' }, { min: 1, max: 60 })).toBe(60);
   });
 
   test('rejects a value below min, naming the option, the range and the value', () => {
-    const error = thrownBy(() => numberOption({ fps: 0 }, 'fps', { min: 1, max: 60 }, 'emulated'));
+    const error = thrownBy(() => number({ fps: 0 }, { min: 1, max: 60 }));
     expect(error.code).toBe('INVALID_OPTION');
     expect(error.option).toBe('fps');
     expect(error.camera).toBe('emulated');
@@ -52,89 +55,145 @@ describe('numberOption', () => {
   });
 
   test('rejects a value above max', () => {
-    const error = thrownBy(() => numberOption({ fps: '61' }, 'fps', { min: 1, max: 60 }, 'emulated'));
-    expect(error.message).toContain('got "61"');
+    expect(thrownBy(() => number({ fps: '61' }, { min: 1, max: 60 })).message).toContain('got "61"');
   });
 
   test('rejects a fraction when an integer is required', () => {
     const error = thrownBy(() =>
-      numberOption({ device: '1.5' }, 'device', { integer: true, min: 0 }, 'opencv'),
+      readOptions({ device: '1.5' }, 'opencv').number('device', { integer: true, min: 0 }),
     );
     expect(error.message).toBe('[cam] [opencv] option "device" must be an integer >= 0, got "1.5"');
   });
 
-  test('describes a bound on one side', () => {
-    expect(thrownBy(() => numberOption({ q: 101 }, 'q', { max: 100 }, 'd')).detail).toBe(
-      'option "q" must be a number <= 100, got 101',
+  test('describes a bound on one side, and an exclusive lower bound', () => {
+    expect(thrownBy(() => number({ fps: 101 }, { max: 100 })).detail).toBe(
+      'option "fps" must be a number <= 100, got 101',
     );
+    expect(thrownBy(() => number({ fps: '0' }, { above: 0, max: 1000 })).detail).toBe(
+      'option "fps" must be a number greater than 0, at most 1000, got "0"',
+    );
+    expect(number({ fps: '0.001' }, { above: 0 })).toBe(0.001);
   });
 
-  test.each([['abc'], ['12px'], [Number.NaN], [Number.POSITIVE_INFINITY], [true], [[5]], [{}]])(
+  test.each([['abc'], ['12px'], ['  '], [Number.NaN], [Number.POSITIVE_INFINITY], [true], [[5]], [{}]])(
     'rejects %j as not a number',
     (value) => {
-      const error = thrownBy(() => numberOption({ fps: value }, 'fps', { default: 10 }, 'emulated'));
+      const error = thrownBy(() => number({ fps: value }, { default: 10 }));
       expect(error.code).toBe('INVALID_OPTION');
       expect(error.detail).toMatch(/^option "fps" must be a number, got /);
     },
   );
 });
 
-describe('stringListOption', () => {
-  test('splits a comma-separated string and trims the items', () => {
-    expect(stringListOption({ images: ' a.jpg, b.jpg ,c.jpg' }, 'images', 'emulated')).toEqual([
+describe('readOptions: string, boolean, list, choice', () => {
+  test('string: a non-empty string, or the default; the refusal says what it accepts', () => {
+    expect(readOptions({ path: '/a.jpg' }, 'file').string('path')).toBe('/a.jpg');
+    expect(readOptions({}, 'file').string('path', { default: '/b.jpg' })).toBe('/b.jpg');
+    expect(readOptions({ path: '' }, 'file').string('path')).toBeUndefined();
+    expect(
+      thrownBy(() => readOptions({ path: 5 }, 'file').string('path', { accepts: 'a file path' })).detail,
+    ).toBe('option "path" must be a file path, got 5');
+    expect(thrownBy(() => readOptions({ path: '  ' }, 'file').string('path')).detail).toBe(
+      'option "path" must be a non-empty string, got "  "',
+    );
+  });
+
+  test.each([
+    [true, true],
+    ['true', true],
+    [' YES ', true],
+    ['on', true],
+    ['1', true],
+    [false, false],
+    ['False', false],
+    ['no', false],
+    ['off', false],
+    ['0', false],
+  ])('boolean: %j is %j', (value, expected) => {
+    expect(readOptions({ loop: value }, 'opencv').boolean('loop')).toBe(expected);
+  });
+
+  test('boolean: absent gives the default; anything else is refused', () => {
+    expect(readOptions({}, 'opencv').boolean('loop', { default: true })).toBe(true);
+    expect(readOptions({}, 'opencv').boolean('loop')).toBeUndefined();
+    const error = thrownBy(() => readOptions({ loop: 'maybe' }, 'opencv').boolean('loop'));
+    expect(error).toMatchObject({ code: 'INVALID_OPTION', option: 'loop' });
+    expect(error.detail).toBe('option "loop" must be true or false (also 1/0, yes/no, on/off), got "maybe"');
+  });
+
+  test('list: splits a comma-separated string and trims the items', () => {
+    expect(readOptions({ images: ' a.jpg, b.jpg ,c.jpg' }, 'emulated').list('images')).toEqual([
       'a.jpg',
       'b.jpg',
       'c.jpg',
     ]);
   });
 
-  test('accepts an array of strings, dropping empty items', () => {
-    expect(stringListOption({ images: ['a.jpg', ' ', 'b.jpg'] }, 'images', 'emulated')).toEqual([
+  test('list: accepts an array of strings, dropping empty items; absent is the default', () => {
+    expect(readOptions({ images: ['a.jpg', ' ', 'b.jpg'] }, 'emulated').list('images')).toEqual([
       'a.jpg',
       'b.jpg',
     ]);
+    expect(readOptions({}, 'emulated').list('images')).toBeUndefined();
+    expect(readOptions({ images: '' }, 'emulated').list('images', { default: ['x'] })).toEqual(['x']);
   });
 
-  test('returns undefined when the option is absent or empty', () => {
-    expect(stringListOption({}, 'images', 'emulated')).toBeUndefined();
-    expect(stringListOption({ images: '' }, 'images', 'emulated')).toBeUndefined();
-  });
-
-  test('rejects a list with nothing in it', () => {
-    const error = thrownBy(() => stringListOption({ images: ' , ,' }, 'images', 'emulated'));
+  test('list: rejects a list with nothing in it', () => {
+    const error = thrownBy(() => readOptions({ images: ' , ,' }, 'emulated').list('images'));
     expect(error).toMatchObject({ code: 'INVALID_OPTION', option: 'images' });
     expect(error.detail).toBe('option "images" must be at least one item, got " , ,"');
   });
 
-  test.each([[42], [['a', 1]], [{ a: 'b' }]])('rejects %j as not a list of strings', (value) => {
-    const error = thrownBy(() => stringListOption({ images: value }, 'images', 'emulated'));
+  test.each([[42], [['a', 1]], [{ a: 'b' }]])('list: rejects %j as not a list of strings', (value) => {
+    const error = thrownBy(() => readOptions({ images: value }, 'emulated').list('images'));
     expect(error).toMatchObject({ code: 'INVALID_OPTION', option: 'images' });
     expect(error.detail).toMatch(/^option "images" must be a list of strings/);
   });
-});
 
-describe('rejectUnknownOptions', () => {
-  test('accepts known options', () => {
-    expect(() => rejectUnknownOptions({ fps: 1, images: 'a' }, ['fps', 'images'], 'emulated')).not.toThrow();
+  test('choice: matches without regard to case and returns the choice itself', () => {
+    expect(readOptions({ awb: 'Daylight' }, 'pi').choice('awb', ['auto', 'daylight'])).toBe('daylight');
+    expect(readOptions({ rotation: '180' }, 'pi').choice('rotation', [0, 180])).toBe(180);
+    expect(readOptions({}, 'pi').choice('rotation', [0, 180], { default: 0 })).toBe(0);
+    expect(thrownBy(() => readOptions({ rotation: '90' }, 'pi').choice('rotation', [0, 180])).detail).toBe(
+      'option "rotation" must be one of 0, 180, got "90"',
+    );
   });
 
-  test('rejects an unknown option, listing the known ones', () => {
-    const error = thrownBy(() => rejectUnknownOptions({ fps: 1, fsp: 2 }, ['fps', 'images'], 'emulated'));
+  test('value and invalid: a check of the driver own, refused the same way', () => {
+    const read = readOptions({ source: 'x' }, 'opencv');
+    expect(read.value('source')).toBe('x');
+    const error = read.invalid('source', 'a camera index');
+    expect(error).toMatchObject({ code: 'INVALID_OPTION', option: 'source', camera: 'opencv' });
+    expect(error.message).toBe('[cam] [opencv] option "source" must be a camera index, got "x"');
+    expect(read.value('missing')).toBeUndefined();
+  });
+
+  test('the noun setting words messages for query parameters', () => {
+    const error = thrownBy(() => readOptions({ fps: 'x' }, 'http', { noun: 'parameter' }).number('fps'));
+    expect(error.detail).toBe('parameter "fps" must be a number, got "x"');
+  });
+});
+
+describe('readOptions: done', () => {
+  test('accepts options that were all read', () => {
+    const read = readOptions({ fps: 1, images: 'a' }, 'emulated');
+    read.number('fps');
+    read.list('images');
+    expect(() => read.done()).not.toThrow();
+  });
+
+  test('counts an option as read even when absent, and lists it as known', () => {
+    const read = readOptions({ fsp: 2 }, 'emulated');
+    read.number('fps');
+    read.list('images');
+    const error = thrownBy(() => read.done());
     expect(error).toMatchObject({ code: 'INVALID_OPTION', option: 'fsp', camera: 'emulated' });
     expect(error.detail).toBe('unknown option "fsp" (known options: fps, images)');
   });
 
   test('says when a driver takes no options', () => {
-    const error = thrownBy(() => rejectUnknownOptions({ fps: 1 }, [], 'plain'));
+    const error = thrownBy(() => readOptions({ fps: 1 }, 'plain').done());
     expect(error.detail).toBe('unknown option "fps" (this driver takes no options)');
-  });
-});
-
-describe('invalidOption', () => {
-  test('builds the INVALID_OPTION error the validators throw', () => {
-    const error = invalidOption('pi', 'width', 'an even integer', 641);
-    expect(error).toMatchObject({ code: 'INVALID_OPTION', option: 'width', camera: 'pi' });
-    expect(error.message).toBe('[cam] [pi] option "width" must be an even integer, got 641');
   });
 });
 

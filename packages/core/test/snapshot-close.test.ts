@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { CameraError } from '../src/index.js';
 import { TestCamera, testJpegNumber } from '../src/testing/index.js';
-import { advance, flush, recordEvents, track } from './support.js';
+import { advance, flush, patientWatchdogs, recordEvents, track } from './support.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -96,6 +96,49 @@ describe('snapshot()', () => {
     await snapshot;
     await advance(10_000);
     expect(camera.isOpen).toBe(false);
+  });
+
+  test('with after beyond every frame, waits instead of returning an older frame', async () => {
+    const camera = new TestCamera({ ...patientWatchdogs, idleTimeout: 60_000 });
+    const snapshot = track(camera.snapshot(5000, 999_999));
+    await flush();
+    camera.push(3);
+    await advance(4999);
+    expect(camera.state.framesCaptured).toBe(3);
+    expect(snapshot.settled).toBe(false);
+    await advance(1);
+    expect(snapshot.error).toMatchObject({ code: 'TIMEOUT' });
+  });
+
+  test('with after = 5, yields the first frame whose seq is greater, never an older one', async () => {
+    const camera = new TestCamera(patientWatchdogs);
+    const viewer = camera.subscribe();
+    for (let i = 0; i < 3; i++) {
+      const next = viewer.next();
+      camera.push();
+      await next;
+    }
+    const snapshot = track(camera.snapshot(10_000, 5)); // the newest frame is 3: it must wait
+    for (let seq = 4; seq <= 5; seq++) {
+      camera.push();
+      await flush();
+      expect(camera.state.framesCaptured).toBe(seq);
+      expect(snapshot.settled).toBe(false);
+    }
+    camera.push();
+    await flush();
+    expect(snapshot.value?.seq).toBe(6);
+  });
+
+  test('with after below the newest frame, returns the newest at once', async () => {
+    const camera = new TestCamera();
+    const viewer = camera.subscribe();
+    for (let i = 0; i < 4; i++) {
+      const next = viewer.next();
+      camera.push();
+      await next;
+    }
+    await expect(camera.snapshot(1000, 2)).resolves.toMatchObject({ seq: 4 });
   });
 
   test('rejects with CAMERA_CLOSED on a closed camera', async () => {

@@ -79,3 +79,10 @@ export class SlowReleaseCamera extends TestCamera {
     }
   }
 }
+
+/**
+ * Camera options for tests whose driver is silent on purpose for longer than the watchdogs allow (it
+ * yields only when the test pushes a frame): the start and stall watchdogs stay out of the way. The
+ * watchdogs themselves are tested in watchdog.test.ts.
+ */
+export const patientWatchdogs = { startTimeout: 3_600_000, stallTimeout: 3_600_000 } as const;

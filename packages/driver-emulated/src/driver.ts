@@ -1,11 +1,4 @@
-import {
-  type CameraDriver,
-  invalidOption,
-  numberOption,
-  type RawOptions,
-  rejectUnknownOptions,
-  stringListOption,
-} from '@cam/core';
+import { type CameraDriver, type RawOptions, readOptions } from '@cam/core';
 import { EmulatedCamera, type EmulatedCameraOptions } from './emulated-camera.js';
 import { expandFrameFiles } from './frame-files.js';
 
@@ -13,19 +6,15 @@ const NAME = 'emulated';
 
 /** Options: `fps` (default 1, up to 1000) and `frames` (JPEG files and/or directories of them). */
 export function parseEmulatedOptions(raw: RawOptions): EmulatedCameraOptions {
-  rejectUnknownOptions(raw, ['fps', 'frames'], NAME);
-  const fps = numberOption(raw, 'fps', { default: 1, min: 0.01, max: 1000 }, NAME);
-  const paths = stringListOption(raw, 'frames', NAME);
+  const read = readOptions(raw, NAME);
+  const fps = read.number('fps', { default: 1, min: 0.01, max: 1000 });
+  const paths = read.list('frames');
+  read.done();
   if (!paths) return { fps };
   try {
     return { fps, files: expandFrameFiles(paths) };
   } catch (error) {
-    throw invalidOption(
-      NAME,
-      'frames',
-      `JPEG files or directories holding them (${(error as Error).message})`,
-      raw.frames,
-    );
+    throw read.invalid('frames', `JPEG files or directories holding them (${(error as Error).message})`);
   }
 }
 

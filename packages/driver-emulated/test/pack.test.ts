@@ -94,7 +94,7 @@ function distIsFresh(packageDir: string): boolean {
 // Plain Node in the consumer project: no TypeScript, no vitest, only what npm installed.
 const consumerScript = `
 import { EmulatedCamera, driver } from '@cam/driver-emulated';
-import { BaseCamera, CameraError } from '@cam/core';
+import { BaseCamera, isCameraError } from '@cam/core';
 import { TestCamera } from '@cam/core/testing';
 
 const camera = new EmulatedCamera({ fps: 20 });
@@ -118,7 +118,7 @@ let optionError;
 try {
   driver.parseOptions({ fps: 'fast' });
 } catch (error) {
-  optionError = { isCameraError: error instanceof CameraError, code: error.code };
+  optionError = { isCameraError: isCameraError(error), code: error.code };
 }
 
 const fromDriver = driver.createCamera(driver.parseOptions({ fps: '20' }));

@@ -1,11 +1,5 @@
 import { existsSync } from 'node:fs';
-import {
-  type CameraOptions,
-  invalidOption,
-  numberOption,
-  type RawOptions,
-  rejectUnknownOptions,
-} from '@cam/core';
+import { type CameraOptions, type OptionReader, type RawOptions, readOptions } from '@cam/core';
 import type { OpenCvLoader } from './binding.js';
 import { parseSource } from './source.js';
 
@@ -40,19 +34,18 @@ export interface OpenCvCameraSettings extends CameraOptions {
   loadBinding?: OpenCvLoader;
 }
 
-const KNOWN = ['source', 'width', 'height', 'fps', 'quality', 'passthrough', 'loop'] as const;
-
 /** Validates raw options (strings from the environment, or typed values) without loading OpenCV. */
 export function parseOpenCvOptions(raw: RawOptions): OpenCvCameraOptions {
-  rejectUnknownOptions(raw, KNOWN, DRIVER_NAME);
-  const options: OpenCvCameraOptions = { source: sourceOption(raw) };
+  const read = readOptions(raw, DRIVER_NAME);
+  const options: OpenCvCameraOptions = { source: sourceOption(read) };
   const size = { min: 1, max: 16_384, integer: true };
-  const width = numberOption(raw, 'width', size, DRIVER_NAME);
-  const height = numberOption(raw, 'height', size, DRIVER_NAME);
-  const fps = numberOption(raw, 'fps', { min: 0.1, max: 1000 }, DRIVER_NAME);
-  const quality = numberOption(raw, 'quality', { min: 1, max: 100, integer: true }, DRIVER_NAME);
-  const passthrough = booleanOption(raw, 'passthrough');
-  const loop = booleanOption(raw, 'loop');
+  const width = read.number('width', size);
+  const height = read.number('height', size);
+  const fps = read.number('fps', { min: 0.1, max: 1000 });
+  const quality = read.number('quality', { min: 1, max: 100, integer: true });
+  const passthrough = read.boolean('passthrough');
+  const loop = read.boolean('loop');
+  read.done();
   if (width !== undefined) options.width = width;
   if (height !== undefined) options.height = height;
   if (fps !== undefined) options.fps = fps;
@@ -62,37 +55,23 @@ export function parseOpenCvOptions(raw: RawOptions): OpenCvCameraOptions {
   return options;
 }
 
-function sourceOption(raw: RawOptions): string | number {
-  const value = raw.source;
-  if (value === undefined || value === '') return 0;
+function sourceOption(read: OptionReader): string | number {
+  const value = read.value('source');
+  if (value === undefined) return 0;
   const accepts =
     'a camera index (0, 1…), a device path, a video file, a URL or a GStreamer pipeline ending in appsink';
   if (typeof value === 'number') {
     if (Number.isInteger(value) && value >= 0) return value;
-    throw invalidOption(DRIVER_NAME, 'source', accepts, value);
+    throw read.invalid('source', accepts, value);
   }
-  if (typeof value !== 'string' || value.trim() === '')
-    throw invalidOption(DRIVER_NAME, 'source', accepts, value);
+  if (typeof value !== 'string' || value.trim() === '') throw read.invalid('source', accepts, value);
   const source = parseSource(value);
   if (source.kind === 'pipeline' && !/\bappsink\b/.test(source.text)) {
-    throw invalidOption(DRIVER_NAME, 'source', 'a GStreamer pipeline that ends in appsink', value);
+    throw read.invalid('source', 'a GStreamer pipeline that ends in appsink', value);
   }
   if (source.kind === 'file' && !existsSync(source.text)) {
     const what = 'an existing video file (or a camera index, a URL or a GStreamer pipeline)';
-    throw invalidOption(DRIVER_NAME, 'source', what, value);
+    throw read.invalid('source', what, value);
   }
   return /^\d+$/.test(source.text) ? Number(source.text) : source.text;
-}
-
-const TRUE = ['true', '1', 'yes', 'on'];
-const FALSE = ['false', '0', 'no', 'off'];
-
-function booleanOption(raw: RawOptions, option: string): boolean | undefined {
-  const value = raw[option];
-  if (value === undefined || value === '') return undefined;
-  if (typeof value === 'boolean') return value;
-  const text = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
-  if (text !== undefined && TRUE.includes(text)) return true;
-  if (text !== undefined && FALSE.includes(text)) return false;
-  throw invalidOption(DRIVER_NAME, option, 'true or false (also 1/0, yes/no, on/off)', value);
 }

@@ -1,4 +1,4 @@
-import { CameraError, invalidOption, numberOption, type RawOptions, rejectUnknownOptions } from '@cam/core';
+import { CameraError, type OptionReader, type RawOptions, readOptions } from '@cam/core';
 import type { vid } from 'node-libcamera';
 
 const DRIVER = 'pi';
@@ -46,10 +46,11 @@ export type PiCaptureOptions = Partial<
 export interface PiCameraOptions extends PiCaptureOptions {
   /** The program to run. Default: `rpicam-vid`, or `libcamera-vid` where `rpicam-vid` is not on PATH. */
   command?: string;
-  /** Fail the start with `TIMEOUT` when no frame arrives within this many ms. Default 10 000. */
-  firstFrameTimeout?: number;
-  /** How long each stop step (SIGINT, then SIGTERM, then SIGKILL) waits for the process to exit (ms). Default 2000. */
-  stopTimeout?: number;
+  /**
+   * How long each stop signal (SIGINT, then SIGTERM, then SIGKILL) waits for the tool to exit (ms).
+   * Default 2000. (A tool that sends no frame is the camera's `startTimeout` and `stallTimeout`.)
+   */
+  signalTimeout?: number;
 }
 
 type Rule =
@@ -91,8 +92,6 @@ const CAPTURE_OPTIONS = {
 /** The options the driver sets itself; users get a clear refusal instead of "unknown option". */
 const FIXED = ['timeout', 'codec', 'output', 'flush', 'nopreview'];
 
-const KNOWN = [...Object.keys(CAPTURE_OPTIONS), 'command', 'firstFrameTimeout', 'stopTimeout'];
-
 /**
  * Validates options from the environment (strings, as `CAMERA_<OPTION>` gives them) or from code (typed
  * values) and returns typed ones, leaving out those not set. Throws `INVALID_OPTION` naming the option.
@@ -106,23 +105,16 @@ export function parsePiOptions(raw: RawOptions): PiCameraOptions {
       { camera: DRIVER, option: fixed },
     );
   }
-  rejectUnknownOptions(raw, KNOWN, DRIVER);
+  const read = readOptions(raw, DRIVER);
   const options: Record<string, unknown> = {};
   for (const [name, rule] of Object.entries(CAPTURE_OPTIONS) as [string, Rule][]) {
-    const value = parseValue(raw, name, rule);
-    if (value !== undefined) options[name] = value;
+    options[name] = parseValue(read, name, rule);
   }
-  const command = raw.command;
-  if (command !== undefined && command !== '') {
-    if (typeof command !== 'string' || command.trim() === '') {
-      throw invalidOption(DRIVER, 'command', 'a program name or path', command);
-    }
-    options.command = command;
-  }
-  const firstFrameTimeout = numberOption(raw, 'firstFrameTimeout', { min: 100, max: 600_000 }, DRIVER);
-  if (firstFrameTimeout !== undefined) options.firstFrameTimeout = firstFrameTimeout;
-  const stopTimeout = numberOption(raw, 'stopTimeout', { min: 10, max: 60_000 }, DRIVER);
-  if (stopTimeout !== undefined) options.stopTimeout = stopTimeout;
+  options.command = read.string('command', { accepts: 'a program name or path' });
+  options.signalTimeout = read.number('signalTimeout', { min: 10, max: 60_000 });
+  read.done();
+  // Leave out what is not set, so that the defaults of the camera and of rpicam-vid apply.
+  for (const name of Object.keys(options)) if (options[name] === undefined) delete options[name];
   return options as PiCameraOptions;
 }
 
@@ -147,47 +139,34 @@ export function rpicamArgs(options: PiCaptureOptions): string[] {
 
 function formatValue(value: string | number | object): string {
   if (typeof value !== 'object') return String(value);
-  return (Array.isArray(value) ? value : Object.values(value)).join(',');
+  if (Array.isArray(value)) return value.join(',');
+  // roi, in the order rpicam-vid reads it, whatever order the object's keys were written in
+  const { x, y, w, h } = value as { x: number; y: number; w: number; h: number };
+  return `${x},${y},${w},${h}`;
 }
 
-function parseValue(raw: RawOptions, name: string, rule: Rule): unknown {
-  const value = raw[name];
-  if (value === undefined || value === '') return undefined;
+function parseValue(read: OptionReader, name: string, rule: Rule): unknown {
   switch (rule.kind) {
     case 'number':
-      return numberOption(raw, name, rule, DRIVER);
+      return read.number(name, rule);
     case 'boolean':
-      return parseBoolean(name, value);
-    case 'choice': {
-      const choice = rule.choices.find((item) => String(item) === String(value).trim().toLowerCase());
-      if (choice === undefined) throw invalidOption(DRIVER, name, oneOf(rule.choices), value);
-      return choice;
-    }
+      return read.boolean(name);
+    case 'choice':
+      return read.choice(name, rule.choices);
     case 'text':
-      if (typeof value !== 'string' || value.trim() === '')
-        throw invalidOption(DRIVER, name, 'a path', value);
-      return value;
+      return read.string(name, { accepts: 'a path' });
     case 'fractions':
-      return parseFractions(name, value, rule.parts, rule.max);
+      return parseFractions(read, name, rule.parts, rule.max);
   }
-}
-
-const TRUE = ['true', '1', 'yes', 'on'];
-const FALSE = ['false', '0', 'no', 'off'];
-
-function parseBoolean(name: string, value: unknown): boolean {
-  if (typeof value === 'boolean') return value;
-  const text = String(value).trim().toLowerCase();
-  if (TRUE.includes(text)) return true;
-  if (FALSE.includes(text)) return false;
-  throw invalidOption(DRIVER, name, 'true or false (or 1/0, yes/no, on/off)', value);
 }
 
 /**
  * `roi` ({ x, y, w, h }, fractions of the sensor) and `awbgains` ([red, blue]) from an object, an array
  * or a comma-separated string: what node-libcamera's types say, and what an environment variable can hold.
  */
-function parseFractions(name: string, value: unknown, parts: readonly string[], max?: number): unknown {
+function parseFractions(read: OptionReader, name: string, parts: readonly string[], max?: number): unknown {
+  const value = read.value(name);
+  if (value === undefined) return undefined;
   const accepts =
     `${parts.length} numbers ${parts.join(',')}` +
     (max === undefined ? ' (each 0 or more)' : ` (each from 0 to ${max}, x+w and y+h at most 1)`);
@@ -205,13 +184,9 @@ function parseFractions(name: string, value: unknown, parts: readonly string[], 
     numbers.every(
       (n) => typeof n === 'number' && Number.isFinite(n) && n >= 0 && (max === undefined || n <= max),
     );
-  if (!ok) throw invalidOption(DRIVER, name, accepts, value);
+  if (!ok) throw read.invalid(name, accepts);
   const [a, b, c, d] = numbers as number[];
   if (parts.length === 2) return [a, b];
-  if (c === 0 || d === 0 || a! + c! > 1 || b! + d! > 1) throw invalidOption(DRIVER, name, accepts, value);
+  if (c === 0 || d === 0 || a! + c! > 1 || b! + d! > 1) throw read.invalid(name, accepts);
   return { x: a, y: b, w: c, h: d };
-}
-
-function oneOf(choices: readonly (string | number)[]): string {
-  return `one of ${choices.join(', ')}`;
 }

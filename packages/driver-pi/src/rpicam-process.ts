@@ -1,10 +1,17 @@
 import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import { CameraError } from '@cam/core';
 import { JpegSplitter } from './jpeg-splitter.js';
 
 /** The programs looked for, in order, when the `command` option is not set. */
 export const DEFAULT_COMMANDS: readonly string[] = ['rpicam-vid', 'libcamera-vid'];
+
+/**
+ * libcamera before 0.7 colours its log lines even into a pipe; these turn that off (older and newer
+ * spellings). Escapes that come anyway (a wrapper that resets the environment) are stripped when read.
+ */
+const PLAIN_LOG_ENV = { LIBCAMERA_LOG_NO_COLOR: '1', LIBCAMERA_LOG_COLOR: 'no' };
 
 /** How much of the tool's stderr is kept for error messages: its last 4 KiB. */
 const STDERR_TAIL = 4096;
@@ -21,7 +28,12 @@ type Child = ChildProcessByStdio<null, Readable, Readable>;
  * a stop that escalates from SIGINT to SIGTERM to SIGKILL. The child leads its own process group: a
  * Ctrl-C in a terminal reaches only the server, which stops the child in order, and the stop signals the
  * whole group, so a wrapper script given as `command` goes with what it started. Should the server die
- * without stopping it, the child's next write to its closed stdout pipe ends it (SIGPIPE, or EPIPE).
+ * without stopping it, the child's next write to its closed stdout pipe ends it (since rpicam-apps 1.4.3
+ * by SIGABRT: "failed to write output bytes" is thrown where nothing catches it; before, by SIGPIPE).
+ *
+ * A camera that stops sending (rpicam-vid logs "Camera frontend has timed out!" and restarts the camera
+ * without exiting) is not detected here: `@cam/core`'s stall watchdog fails the run, and the driver's
+ * `finally` stops the tool.
  */
 export class RpicamProcess {
   readonly #child: Child;
@@ -65,37 +77,36 @@ export class RpicamProcess {
     return this.#child.pid;
   }
 
-  /** What the tool last wrote to stderr (at most 4 KiB). */
+  /** What the tool last wrote to stderr (at most 4 KiB), without colour escapes. */
   get stderr(): string {
-    return this.#stderr.toString('utf8');
+    return stripVTControlCharacters(this.#stderr.toString('utf8'));
+  }
+
+  /** The line of the tool's stderr that says most: the last one with "error" in it, else the last one. */
+  get summary(): string {
+    return this.#line(/error/i) ?? this.#lines().at(-1) ?? '';
   }
 
   /**
-   * The next frame; `undefined` once `signal` aborts. Throws the failure (the process exited, its
-   * output is not JPEG, or no frame came within `timeout` ms) once the frames before it are taken.
+   * The next frame; `undefined` once `signal` aborts. Throws the failure (the process exited, or its
+   * output is not JPEG) once the frames before it are taken.
    */
-  async next(signal: AbortSignal, timeout?: number): Promise<Buffer | undefined> {
-    const timer =
-      timeout === undefined ? undefined : setTimeout(() => this.#fail(this.#timeoutError(timeout)), timeout);
-    try {
-      while (!signal.aborted) {
-        const frame = this.#queue.shift();
-        if (frame) return frame;
-        if (this.#failure) throw this.#failure;
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            signal.removeEventListener('abort', wake);
-            this.#wake = undefined;
-            resolve();
-          };
-          this.#wake = wake;
-          signal.addEventListener('abort', wake);
-        });
-      }
-      return undefined;
-    } finally {
-      clearTimeout(timer);
+  async next(signal: AbortSignal): Promise<Buffer | undefined> {
+    while (!signal.aborted) {
+      const frame = this.#queue.shift();
+      if (frame) return frame;
+      if (this.#failure) throw this.#failure;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          signal.removeEventListener('abort', wake);
+          this.#wake = undefined;
+          resolve();
+        };
+        this.#wake = wake;
+        signal.addEventListener('abort', wake);
+      });
     }
+    return undefined;
   }
 
   /**
@@ -151,27 +162,21 @@ export class RpicamProcess {
           'that `rpicam-hello --list-cameras` lists it',
       );
     }
+    const notThere = this.#line(/selected camera is not available/i);
+    if (notThere) {
+      return this.#error(
+        'DEVICE_NOT_FOUND',
+        `no such camera: ${this.command} ${how} saying "${notThere}". The option camera is an index ` +
+          'from 0; `rpicam-hello --list-cameras` lists the cameras there are',
+      );
+    }
     const busy = this.#line(/failed to acquire camera/i);
     if (busy)
       return this.#error('DEVICE_NOT_FOUND', `the camera is busy (is another program using it?): ${busy}`);
-    const said = this.#summary();
+    const said = this.summary;
     const when =
       this.#framesRead === 0 ? 'before its first frame' : `unexpectedly after ${this.#framesRead} frames`;
     return this.#error('DRIVER_FAILED', `${this.command} ${how} ${when}${said ? `: ${said}` : ''}`);
-  }
-
-  #timeoutError(timeout: number): CameraError {
-    const said = this.#summary();
-    return this.#error(
-      'TIMEOUT',
-      `no frame from ${this.command} within ${timeout} ms (option firstFrameTimeout)` +
-        (said ? `; it last said: ${said}` : ''),
-    );
-  }
-
-  /** The line of stderr that says most: the last one with "error" in it, otherwise the last one. */
-  #summary(): string {
-    return this.#line(/error/i) ?? this.#lines().at(-1) ?? '';
   }
 
   /** The last line of stderr that matches. */
@@ -186,11 +191,7 @@ export class RpicamProcess {
       .filter(Boolean);
   }
 
-  #error(
-    code: 'DEVICE_NOT_FOUND' | 'DRIVER_FAILED' | 'TIMEOUT',
-    detail: string,
-    cause?: unknown,
-  ): CameraError {
+  #error(code: 'DEVICE_NOT_FOUND' | 'DRIVER_FAILED', detail: string, cause?: unknown): CameraError {
     const stderr = this.stderr.trim();
     return new CameraError(code, detail, {
       camera: this.#camera,
@@ -213,7 +214,7 @@ export async function spawnFirst(
 ): Promise<{ command: string; child: ChildProcess }> {
   const failures: NodeJS.ErrnoException[] = [];
   for (const command of commands) {
-    const child = spawn(command, args, { stdio, detached: true });
+    const child = spawn(command, args, { stdio, detached: true, env: { ...process.env, ...PLAIN_LOG_ENV } });
     const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
       child.once('spawn', () => resolve(undefined));
       child.once('error', resolve);

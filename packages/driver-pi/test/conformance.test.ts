@@ -1,10 +1,11 @@
 import { delimiter, dirname } from 'node:path';
 import { runConformanceSuite } from '@cam/core/testing';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { PiCamera } from '../src/index.js';
+import { driver } from '../src/index.js';
 import { FAKE_BIN } from './support.js';
 
-// Against the fake rpicam-vid (test/fixtures/bin), found on PATH as the real one would be.
+// Against the fake rpicam-vid (test/fixtures/bin), found on PATH as the real one would be. The fake lets
+// several cameras run at once; a real Pi camera would need `concurrentInstances: false`.
 const savedPath = process.env.PATH;
 beforeAll(() => {
   process.env.PATH = [FAKE_BIN, dirname(process.execPath)].join(delimiter);
@@ -17,5 +18,12 @@ runConformanceSuite({
   test,
   describe,
   name: 'pi driver conformance (fake rpicam-vid)',
-  createCamera: (options) => new PiCamera({ framerate: 30 }, options),
+  driver,
+  options: { framerate: '30' },
+  supports: {
+    deviceError: {
+      options: { framerate: '30', command: '/nonexistent/rpicam-vid' },
+      code: 'DEPENDENCY_MISSING',
+    },
+  },
 });

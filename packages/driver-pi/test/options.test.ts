@@ -1,4 +1,4 @@
-import { CameraError, type RawOptions } from '@cam/core';
+import { type CameraError, isCameraError, type RawOptions } from '@cam/core';
 import { describe, expect, test } from 'vitest';
 import {
   driver,
@@ -13,7 +13,7 @@ function optionError(raw: RawOptions): CameraError {
   try {
     parsePiOptions(raw);
   } catch (error) {
-    if (error instanceof CameraError) return error;
+    if (isCameraError(error)) return error;
     throw error;
   }
   throw new Error(`parsePiOptions(${JSON.stringify(raw)}) did not throw`);
@@ -44,8 +44,7 @@ const fromEnv = {
   tuningFile: '/usr/share/libcamera/ipa/rpi/vc4/imx219_noir.json',
   camera: '1',
   command: '/opt/rpicam/bin/rpicam-vid',
-  firstFrameTimeout: '15000',
-  stopTimeout: '500',
+  signalTimeout: '500',
 };
 
 const typed: PiCameraOptions = {
@@ -72,8 +71,7 @@ const typed: PiCameraOptions = {
   tuningFile: '/usr/share/libcamera/ipa/rpi/vc4/imx219_noir.json',
   camera: 1,
   command: '/opt/rpicam/bin/rpicam-vid',
-  firstFrameTimeout: 15000,
-  stopTimeout: 500,
+  signalTimeout: 500,
 };
 
 describe('parsePiOptions', () => {
@@ -117,7 +115,7 @@ describe('parsePiOptions', () => {
     [{ roi: '0.1,0.1' }, 'roi', '4 numbers x,y,w,h'],
     [{ awbgains: '1.5' }, 'awbgains', '2 numbers red,blue'],
     [{ awbgains: '-1,1' }, 'awbgains', '2 numbers red,blue'],
-    [{ firstFrameTimeout: '10' }, 'firstFrameTimeout', 'a number from 100 to 600000'],
+    [{ signalTimeout: '5' }, 'signalTimeout', 'a number from 10 to 60000'],
     [{ command: '  ' }, 'command', 'a program name or path'],
   ])('rejects %j, naming the option and what it accepts', (raw, option, accepts) => {
     const error = optionError(raw);
@@ -189,7 +187,7 @@ describe('rpicamArgs', () => {
   });
 
   test('formats every option as rpicam-vid reads it, in a fixed order', () => {
-    const { command, firstFrameTimeout, stopTimeout, ...capture } = typed;
+    const { command, signalTimeout, ...capture } = typed;
     expect(rpicamArgs(capture)).toEqual([
       ...FIXED_ARGS,
       '--camera=1',
@@ -221,9 +219,22 @@ describe('rpicamArgs', () => {
   });
 
   test('the driver-only options never reach the command line', () => {
-    const camera = new PiCamera({ command: 'my-vid', firstFrameTimeout: 500, stopTimeout: 100, width: 640 });
+    const camera = new PiCamera({ command: 'my-vid', signalTimeout: 100, width: 640 });
     expect(camera.args).toEqual([...FIXED_ARGS, '--width=640']);
     expect(camera.commands).toEqual(['my-vid']);
     expect(new PiCamera().commands).toEqual(['rpicam-vid', 'libcamera-vid']);
+  });
+
+  test('--roi is x,y,w,h whatever order the object was written in', () => {
+    const roi = { w: 0.5, h: 0.4, x: 0.25, y: 0.1 } as unknown as PiCameraOptions['roi'];
+    expect(rpicamArgs({ roi })).toEqual([...FIXED_ARGS, '--roi=0.25,0.1,0.5,0.4']);
+    expect(new PiCamera({ roi }).args).toEqual([...FIXED_ARGS, '--roi=0.25,0.1,0.5,0.4']);
+  });
+
+  test("the camera waits for the tool's whole stop escalation before abandoning a run, unless told otherwise", () => {
+    expect(new PiCamera().stopTimeout).toBe(3 * 2000 + 1000);
+    expect(new PiCamera({ signalTimeout: 100 }).stopTimeout).toBe(1300);
+    expect(new PiCamera({ signalTimeout: 100 }, { stopTimeout: 5000 }).stopTimeout).toBe(5000);
+    expect(new PiCamera({ signalTimeout: 100 }).signalTimeout).toBe(100);
   });
 });

@@ -34,9 +34,11 @@ export interface FakeOptions {
 export interface Fake {
   /** Every run's `{ command, args }`, in order. */
   runs(): { command: string; args: string[] }[];
+  /** Every run's LIBCAMERA_LOG_* environment variables, in order. */
+  envs(): Record<string, string | undefined>[];
   /** Every run's process id, in order. */
   pids(): number[];
-  /** What the fake recorded: start, SIGINT, SIGTERM, EPIPE, exit <code>. */
+  /** What the fake recorded: start, SIGINT, SIGTERM, EPIPE, camera timeout, exit <code>. */
   events(): string[];
 }
 
@@ -47,11 +49,17 @@ export interface Fake {
  */
 export function useFake(options: FakeOptions = {}): Fake {
   const dir = mkdtempSync(join(tmpdir(), 'cam-pi-test-'));
-  const files = { args: join(dir, 'args'), pids: join(dir, 'pids'), events: join(dir, 'events') };
+  const files = {
+    args: join(dir, 'args'),
+    env: join(dir, 'env'),
+    pids: join(dir, 'pids'),
+    events: join(dir, 'events'),
+  };
   const variables: Record<string, string | undefined> = {
     PATH: [...(options.path ?? [FAKE_BIN]), dirname(process.execPath)].join(delimiter),
     FAKE_RPICAM_MODE: options.mode,
     FAKE_RPICAM_ARGS_FILE: files.args,
+    FAKE_RPICAM_ENV_FILE: files.env,
     FAKE_RPICAM_PID_FILE: files.pids,
     FAKE_RPICAM_EVENTS_FILE: files.events,
   };
@@ -65,6 +73,7 @@ export function useFake(options: FakeOptions = {}): Fake {
     existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
   return {
     runs: () => lines(files.args).map((line) => JSON.parse(line) as { command: string; args: string[] }),
+    envs: () => lines(files.env).map((line) => JSON.parse(line) as Record<string, string | undefined>),
     pids: () => lines(files.pids).map(Number),
     events: () => lines(files.events),
   };

@@ -1,21 +1,23 @@
 import type { ServerResponse } from 'node:http';
-import { CameraError } from '@cam/core';
+import { toCameraError } from '@cam/core';
 import { NO_CACHE_HEADERS } from './headers.js';
+import { redactPaths } from './redact.js';
 
 /**
  * Answers a request that could not get a frame: 503 with a JSON body `{ error: { code, message } }`,
- * and `Retry-After` when the camera will retry.
+ * and `Retry-After` when the camera will retry. Absolute paths in the message are redacted: a driver's
+ * error may name where it is installed, which is none of a client's business.
  */
 export function sendCameraError(res: ServerResponse, error: unknown, retryAt?: number): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  const cameraError =
-    error instanceof CameraError
-      ? error
-      : new CameraError('DRIVER_FAILED', String((error as Error)?.message ?? error));
-  const body = JSON.stringify({ error: { code: cameraError.code, message: cameraError.message } });
+  // By code, not class: a driver with its own copy of @cam/core throws CameraErrors of another class.
+  const cameraError = toCameraError(error);
+  const body = JSON.stringify({
+    error: { code: cameraError.code, message: redactPaths(cameraError.message) },
+  });
   res.writeHead(503, {
     ...NO_CACHE_HEADERS,
     'Content-Type': 'application/json; charset=utf-8',

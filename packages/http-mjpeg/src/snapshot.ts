@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { BaseCamera, Frame } from '@cam/core';
 import { sendCameraError } from './errors.js';
-import { integerParameter } from './query.js';
+import { readQuery } from './query.js';
 import type { RequestHandler } from './stream.js';
 
 export interface SnapshotHandlerOptions {
@@ -29,8 +29,11 @@ export function createSnapshotHandler(
   const etagOf = (frame: Frame) => `"${run}-${frame.seq}"`;
 
   return (req, res) => {
-    const after = integerParameter(req, res, 'after', 0, Number.MAX_SAFE_INTEGER);
-    if (after === null) return;
+    const query = readQuery(req, res, (read) => ({
+      after: read.number('after', { integer: true, min: 0 }),
+    }));
+    if (!query) return;
+    const { after } = query;
     camera.snapshot(timeout, after).then(
       (frame) => {
         const etag = etagOf(frame);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { advanceHeaderParts, type PartWriter, standardParts } from './part-writer.js';
-import { positiveParameter, queryOf, sendBadParameter } from './query.js';
+import { readQuery } from './query.js';
 
 /** Chromium, Chrome, Edge, Opera, Brave...: every Blink browser names Chrome in its User-Agent. */
 const BLINK = /(Chrome|Chromium|CriOS|Edg)\//; // HeadlessChrome too
@@ -17,15 +17,12 @@ export interface ViewerSettings {
  * User-Agent. Answers 400 naming the parameter and returns undefined for a bad value.
  */
 export function viewerSettings(req: IncomingMessage, res: ServerResponse): ViewerSettings | undefined {
-  const fps = positiveParameter(req, res, 'fps', 1000);
-  if (fps === null) return undefined;
-  const advance = queryOf(req).get('advance_headers');
-  let useAdvance: boolean;
-  if (advance === null) useAdvance = BLINK.test(req.headers['user-agent'] ?? '');
-  else if (advance === '1' || advance === '0') useAdvance = advance === '1';
-  else {
-    sendBadParameter(res, 'advance_headers', '1 or 0', advance);
-    return undefined;
-  }
-  return { fps, parts: useAdvance ? advanceHeaderParts : standardParts };
+  const query = readQuery(req, res, (read) => ({
+    fps: read.number('fps', { above: 0, max: 1000 }),
+    advance: read.choice('advance_headers', ['1', '0']),
+  }));
+  if (!query) return undefined;
+  const useAdvance =
+    query.advance === undefined ? BLINK.test(req.headers['user-agent'] ?? '') : query.advance === '1';
+  return { fps: query.fps, parts: useAdvance ? advanceHeaderParts : standardParts };
 }

@@ -131,7 +131,9 @@ class ViewerStream {
       this.parts.open(res);
     }
     this.viewer.bytesSent += this.parts.frame(res, frame);
-    if (this.fps !== undefined && frame.seq > 0)
+    if (frame.seq === 0) return; // an offline frame: not one of the camera's
+    this.viewer.framesSent += 1;
+    if (this.fps !== undefined)
       this.#nextDueAt = Math.max(this.#nextDueAt, frame.capturedAt) + 1000 / this.fps - 2;
   }
 

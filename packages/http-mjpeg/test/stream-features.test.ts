@@ -1,5 +1,5 @@
 import { testJpeg, testJpegNumber } from '@cam/core/testing';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createStreamHandler } from '../src/index.js';
 import { request, Scope, waitUntil } from './support.js';
 
@@ -165,4 +165,15 @@ test('bytesSent counts what each viewer was sent', async () => {
   expect(viewer!.bytesSent).toBeGreaterThan(5 * testJpeg(1).length);
   // the body holds what was counted, less the opening delimiter, give or take a part in flight
   expect(Math.abs(viewer!.bytesSent + '--frame\r\n'.length - client.bodyBytes)).toBeLessThan(2 * 400);
+});
+
+test('framesSent counts the frames written to the client: a ?fps viewer is not credited with the frames it skipped', async () => {
+  const camera = scope.camera({ interval: 20 });
+  const server = await scope.serve({ '/stream': createStreamHandler(camera) });
+  const client = await scope.connect(server.port, '/stream?fps=5');
+  await vi.waitFor(() => expect(client.parts.length).toBeGreaterThanOrEqual(4), { timeout: 5000 });
+  const [viewer] = [...camera.viewers()];
+  // Every part the client parsed was counted, and nothing more (a part may be in flight: wait for it).
+  await vi.waitFor(() => expect(viewer!.framesSent).toBe(client.parts.length));
+  expect(viewer!.framesReceived).toBeGreaterThan(viewer!.framesSent * 2);
 });

@@ -1,5 +1,13 @@
-export type { ConformanceSuiteOptions } from './conformance.js';
-export { runConformanceSuite } from './conformance.js';
+export type { ConformanceSuiteOptions, DriverSupports } from './conformance.js';
+export {
+  runConformanceSuite,
+  testDeviceErrors,
+  testFrames,
+  testInstances,
+  testLifecycle,
+  testOpensOnDemand,
+  testOptions,
+} from './conformance.js';
 export type { TestCameraOptions } from './test-camera.js';
 export { TestCamera } from './test-camera.js';
 export { testJpeg, testJpegNumber } from './test-frames.js';
