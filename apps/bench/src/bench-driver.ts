@@ -1,6 +1,6 @@
-// The synthetic camera as a cam driver package would export it, so that the shipped server loads it
-// through its own driver loader (`driver: bench` in its config file resolves `@cam/driver-bench` here:
-// see driver-hooks.ts). The cameras it creates are kept, so that the benchmark can read their state.
+// The synthetic camera as a cam driver file exports it, so that the shipped server loads it through its
+// own driver loader (`driver: <this file's path>` in its config file). The cameras it creates are kept,
+// so that the benchmark's code in the same process (shipped-server.ts) can read their state.
 import type { CameraDriver, RawOptions } from '@cam/core';
 import { SyntheticCamera } from './synthetic-camera.js';
 

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import type { CpuRatio } from './combine.js';
 import { Child, type StartOptions } from './ipc.js';
 import type { ConnectResult, CyclesResult, LoadReport } from './load.js';
@@ -140,8 +141,8 @@ function freePort(host: string): Promise<number> {
 
 /**
  * The shipped server, started as people start it (node dist/main.js --config <file>), serving the
- * benchmark's camera through its driver loader; shipped-server.js, loaded with --import, answers the
- * benchmark's calls from inside the process.
+ * benchmark's camera as a local driver file (bench-driver.js); shipped-server.js, loaded with --import,
+ * answers the benchmark's calls from inside the process.
  */
 async function startShippedServer(params: ServerParams, execArgv: string[]) {
   const host = params.host ?? '127.0.0.1';
@@ -151,7 +152,13 @@ async function startShippedServer(params: ServerParams, execArgv: string[]) {
     config,
     JSON.stringify({
       idleTimeout: params.idleTimeout / 1000,
-      cameras: [{ id: 'bench', driver: 'bench', options: { fps: params.fps, frameSize: params.frameSize } }],
+      cameras: [
+        {
+          id: 'bench',
+          driver: fileURLToPath(new URL('./bench-driver.js', import.meta.url)),
+          options: { fps: params.fps, frameSize: params.frameSize },
+        },
+      ],
     }),
   );
   const start = nodeStart([...execArgv, '--import', new URL('./shipped-server.js', import.meta.url).href]);

@@ -1,17 +1,13 @@
 // Loaded with `node --import` into the shipped server's own process (apps/server's dist/main.js, started
-// as people start it, with a config file): makes `driver: bench` resolve to the benchmark's driver, and
-// answers the benchmark's calls (stats, queue sampling, gc) over the IPC channel once the server
-// listens. It adds no code to the server's request or stream path: it only learns each connection from
+// as people start it, with a config file whose camera is the driver file bench-driver.js): answers the
+// benchmark's calls (stats, queue sampling, gc) over the IPC channel once the server listens. It adds no code to the server's request or stream path: it only learns each connection from
 // the `http.server.request.start` diagnostics channel, once per request.
 import { subscribe } from 'node:diagnostics_channel';
-import { register } from 'node:module';
 import net, { type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { benchCameras } from './bench-driver.js';
 import { serveServerCalls } from './server-process.js';
 import { cameraStats } from './synthetic-camera.js';
-
-register('./driver-hooks.js', import.meta.url);
 
 const sockets = new Set<Socket>();
 subscribe('http.server.request.start', (message) => {
