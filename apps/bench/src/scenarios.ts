@@ -152,6 +152,8 @@ async function startShippedServer(params: ServerParams, execArgv: string[]) {
     config,
     JSON.stringify({
       idleTimeout: params.idleTimeout / 1000,
+      // The default cap is sized for the machine (500 here); the benchmark's largest scenario has 1000.
+      maxViewers: 2000,
       cameras: [
         {
           id: 'bench',

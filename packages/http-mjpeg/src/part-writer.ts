@@ -16,6 +16,20 @@ export interface PartWriter {
 }
 
 /**
+ * Writes `data` and hands it to the kernel now. Node corks a response's socket on each write and uncorks
+ * it on the next tick, so right after `write` the part still sits in this process: the stream handler
+ * would see the response not drained and wait for its 'drain' (a promise and two listeners per frame
+ * per viewer) even when the kernel then takes it all at once. Uncorking at once (only the cork that
+ * this write added) sends it as the next tick would, and leaves queued only what the kernel refused.
+ */
+function writeNow(res: ServerResponse, data: Buffer): void {
+  const socket = res.socket;
+  const corked = socket?.writableCorked ?? 0;
+  res.write(data);
+  if (socket && socket.writableCorked > corked) socket.uncork();
+}
+
+/**
  * Every part with `Content-Type` and `Content-Length`, the delimiter right after the bytes: what every
  * MJPEG client (ffmpeg, VLC, OctoPrint, Firefox) reads. One write of one shared buffer per frame.
  */
@@ -23,7 +37,7 @@ export const standardParts: PartWriter = {
   open: (res) => res.write(FIRST_DELIMITER),
   frame(res, frame) {
     const part = wholePart(frame); // built once per frame, shared by every viewer
-    res.write(part);
+    writeNow(res, part);
     return part.length;
   },
   close: (res) => res.end(CLOSE_DELIMITER),
@@ -56,7 +70,7 @@ export const advanceHeaderParts: PartWriter = {
       part = Buffer.concat([frame.data, ADVANCE_PART_END]);
       advanceParts.set(frame, part);
     }
-    res.write(part);
+    writeNow(res, part);
     return part.length;
   },
   close: (res) => res.end(ADVANCE_CLOSE),
