@@ -82,7 +82,8 @@ describe('/readyz', () => {
     const { port, url } = await startWithConfig({
       cameras: [
         { id: 'ok', options: { fps: 10 } },
-        { id: 'slow', options: { fps: 0.05 } },
+        // Longer than its frame interval: the camera is silent, not failed (no TIMEOUT, no restart).
+        { id: 'slow', options: { fps: 0.05 }, stallTimeout: 60 },
       ],
     });
     const ok = await openStream(port, '/cameras/ok/stream');

@@ -2,8 +2,10 @@
 // carries a stack or a path (with NODE_ENV unset, express's development mode), client errors are logged
 // as one line without a stack and at most a few lines a minute, and a driver's error reaches clients
 // without the machine's paths.
-import { Agent, request } from 'node:http';
+import { Agent, type IncomingMessage, request } from 'node:http';
+import pino from 'pino';
 import { afterEach, describe, expect, test } from 'vitest';
+import { createClientErrorLog } from '../src/json-errors.js';
 import { cameraStateOf, cleanup, getJson, startServer, startTwoCameras } from './helpers.js';
 import { rawGet } from './raw-http.js';
 
@@ -94,5 +96,33 @@ describe("a driver's error as clients see it", () => {
     const state = await cameraStateOf(url, 'back');
     expect(state.lastError!.message).toMatch(/cannot read frame file \.\.\.\/[^/]+\.jpg/);
     expect(JSON.stringify(state)).not.toContain(directory);
+  });
+});
+
+describe('the client-error log', () => {
+  test('at most 5 lines a minute; the first line of the next minute says how many were left out', () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    let now = 1_000_000;
+    const log = createClientErrorLog(logger, () => now);
+    const req = { method: 'GET', url: '/cameras/%ff/stream', socket: { remoteAddress: '10.0.0.9' } };
+    for (let i = 0; i < 1000; i++) log(req as IncomingMessage, 'BAD_REQUEST', 'the URL is not valid');
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatchObject({
+      level: 40,
+      code: 'BAD_REQUEST',
+      method: 'GET',
+      url: '/cameras/%ff/stream',
+      address: '10.0.0.9',
+      msg: 'bad request: the URL is not valid',
+    });
+    expect(lines.some((line) => 'suppressed' in line || 'stack' in line || 'err' in line)).toBe(false);
+
+    now += 60_000;
+    log(req as IncomingMessage, 'UNKNOWN_HOST', 'this server does not answer to the name "x"');
+    expect(lines).toHaveLength(6);
+    expect(lines[5]).toMatchObject({ code: 'UNKNOWN_HOST', suppressed: 995 });
+    log(req as IncomingMessage, 'BAD_REQUEST', 'again');
+    expect(lines[6]).not.toHaveProperty('suppressed');
   });
 });

@@ -141,7 +141,10 @@ describe('idle connections', () => {
     timeout: 20_000,
   }, async () => {
     // 0.09 fps: one frame at the start, the next 11.1 s later, and nothing on the connection in between.
-    const { port } = await startWithConfig({ cameras: [{ id: 'slow', options: { fps: 0.09 } }] });
+    // A slow camera is not a stalled one: its stall watchdog must allow for its frame interval.
+    const { port } = await startWithConfig({
+      cameras: [{ id: 'slow', options: { fps: 0.09 }, stallTimeout: 60 }],
+    });
     const stream = await watch(port, '/cameras/slow/stream');
     const first = Date.now();
     await stream.waitForParts(2, 13_000);

@@ -67,6 +67,11 @@ describe('stalled viewers', () => {
 
     const stalled = [];
     for (let i = 0; i < 100; i++) stalled.push(await stalledClient(port));
+    // Every request reached the server (the camera counts them all while they are fresh).
+    await vi.waitFor(async () => expect((await cameraStateOf(url, 'emulated')).viewers).toHaveLength(103), {
+      timeout: 10_000,
+      interval: 100,
+    });
     const framesAtFull = live.map((stream) => stream.parts.length);
     const capturedAtFull = (await cameraStateOf(url, 'emulated')).framesCaptured;
 
