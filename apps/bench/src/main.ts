@@ -115,10 +115,11 @@ async function run(options: BenchOptions): Promise<void> {
       try {
         slowLink = createSlowLink(scenario.slow);
       } catch (error) {
-        progress(
-          `${scenario.id}: skipped, cannot make the network namespace and tc links: ${(error as Error).message}`,
-        );
-        results.skipped.push(`${scenario.id}: ${(error as Error).message}`);
+        const why =
+          "cannot make its network namespace and links (it needs root or CAP_NET_ADMIN, and iproute2's " +
+          `ip and tc): ${(error as Error).message}`;
+        progress(`${scenario.id}: skipped, ${why}`);
+        results.skipped.push(`${scenario.id}: ${why}`);
         continue;
       }
     }
