@@ -10,7 +10,7 @@ import { testJpegNumber } from '@cam/core/testing';
 import { afterEach, describe, expect, test } from 'vitest';
 import { MjpegParser } from '../src/client.js';
 import { createStreamHandler } from '../src/index.js';
-import { isWholeJpeg, recordFrames, Scope, waitUntil } from './support.js';
+import { isWholeJpeg, recordFrames, Scope, toolMissing, waitUntil } from './support.js';
 
 const scope = new Scope();
 afterEach(() => scope.closeAll());
@@ -72,41 +72,44 @@ describe('close-delimited streams', () => {
     for (const jpeg of naive) expect(isWholeJpeg(jpeg)).toBe(true);
   });
 
-  test('curl reads the stream and exits 0 when the server ends it', async () => {
-    const camera = scope.camera({ interval: 20, frameSize: 20_000 });
-    const server = await scope.serve({ '/stream': createStreamHandler(camera) });
-    const curl = new Promise<{ code: number; stdout: Buffer; stderr: string }>((resolve) => {
-      const child = execFile(
-        'curl',
-        [
-          '--silent',
-          '--show-error',
-          '--no-buffer',
-          '--max-time',
-          '20',
-          `http://127.0.0.1:${server.port}/stream`,
-        ],
-        { encoding: 'buffer', maxBuffer: 64 * 2 ** 20 },
-        (error, stdout, stderr) =>
-          resolve({
-            code: (error as { code?: number } | null)?.code ?? 0,
-            stdout,
-            stderr: stderr.toString(),
-          }),
-      );
-      scope.add(() => child.kill());
-    });
-    await waitUntil(() => camera.state.framesCaptured >= 5 && camera.state.viewers === 1, 'curl to watch');
-    await camera.close();
-    const { code, stdout, stderr } = await curl;
-    expect(stderr).toBe('');
-    expect(code).toBe(0);
-    const parser = new MjpegParser();
-    const parts = parser.push(stdout);
-    expect(parser.closed).toBe(true);
-    expect(parts.length).toBeGreaterThanOrEqual(1);
-    const numbers = parts.map((part) => testJpegNumber(part.body));
-    expect(numbers).not.toContain(undefined);
-    expect(numbers).toEqual([...numbers].sort((a, b) => a! - b!));
-  });
+  test.skipIf(toolMissing('curl', ['--version'], 'apt-get install curl'))(
+    'curl reads the stream and exits 0 when the server ends it',
+    async () => {
+      const camera = scope.camera({ interval: 20, frameSize: 20_000 });
+      const server = await scope.serve({ '/stream': createStreamHandler(camera) });
+      const curl = new Promise<{ code: number; stdout: Buffer; stderr: string }>((resolve) => {
+        const child = execFile(
+          'curl',
+          [
+            '--silent',
+            '--show-error',
+            '--no-buffer',
+            '--max-time',
+            '20',
+            `http://127.0.0.1:${server.port}/stream`,
+          ],
+          { encoding: 'buffer', maxBuffer: 64 * 2 ** 20 },
+          (error, stdout, stderr) =>
+            resolve({
+              code: (error as { code?: number } | null)?.code ?? 0,
+              stdout,
+              stderr: stderr.toString(),
+            }),
+        );
+        scope.add(() => child.kill());
+      });
+      await waitUntil(() => camera.state.framesCaptured >= 5 && camera.state.viewers === 1, 'curl to watch');
+      await camera.close();
+      const { code, stdout, stderr } = await curl;
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const parser = new MjpegParser();
+      const parts = parser.push(stdout);
+      expect(parser.closed).toBe(true);
+      expect(parts.length).toBeGreaterThanOrEqual(1);
+      const numbers = parts.map((part) => testJpegNumber(part.body));
+      expect(numbers).not.toContain(undefined);
+      expect(numbers).toEqual([...numbers].sort((a, b) => a! - b!));
+    },
+  );
 });

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createStreamHandler } from '../src/index.js';
 import { DEFAULT_MAX_UNSENT_BYTES } from '../src/unsent-limit.js';
-import { Scope, waitUntil } from './support.js';
+import { Scope, toolMissing, waitUntil } from './support.js';
 
 const scope = new Scope();
 afterEach(() => scope.closeAll());
@@ -29,15 +29,6 @@ function notsentLowat(socket: Socket): number {
 function koffiMissing(): boolean {
   try {
     createRequire(import.meta.url)('koffi');
-    return false;
-  } catch {
-    return true;
-  }
-}
-
-function ssMissing(): boolean {
-  try {
-    execFileSync('ss', ['-V'], { stdio: 'ignore' });
     return false;
   } catch {
     return true;
@@ -68,7 +59,7 @@ describe.skipIf(process.platform !== 'linux' || koffiMissing())('TCP_NOTSENT_LOW
     expect(lowat('/system'), 'not set on the socket: the sysctl applies').toBe(0);
   });
 
-  test.skipIf(ssMissing())(
+  test.skipIf(toolMissing('ss', ['-V'], 'apt-get install iproute2'))(
     'a viewer that stops reading has at most about that much waiting unsent in the kernel',
     async () => {
       const FRAME = 128 * 1024;
