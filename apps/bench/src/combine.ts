@@ -1,8 +1,8 @@
 import type { GroupReport } from './load.js';
-import type { ServerKind, StreamRun } from './scenarios.js';
+import type { StreamRun } from './scenarios.js';
 import type { Distribution } from './stats.js';
 
-// A scenario measured in several rounds (cam, floor, cam, floor...: the shared machine's noise drifts,
+// A scenario measured in several rounds (server, handler, floor, server...: the shared machine's noise drifts,
 // and alternating spreads it over both) is reported as one run per server: sums of counts, the worst
 // minimum and 99th percentile, the median of medians.
 
@@ -23,6 +23,7 @@ export function combineDistributions(list: Distribution[]): Distribution {
     count: sum(list.map((d) => d.count)),
     min: min(list.map((d) => d.min)),
     p50: median(list.map((d) => d.p50)),
+    p90: max(list.map((d) => d.p90)),
     p99: max(list.map((d) => d.p99)),
     max: max(list.map((d) => d.max)),
   };
@@ -43,7 +44,6 @@ function combineGroups(list: GroupReport[]): GroupReport {
     gaps: distributions((group) => group.gaps),
     lag: distributions((group) => group.lag),
     lastLag: distributions((group) => group.lastLag),
-    lagGrowth: median(list.map((group) => group.lagGrowth)),
   };
 }
 
@@ -61,7 +61,7 @@ export function combineRuns(runs: StreamRun[]): StreamRun {
       connected: min(runs.map((run) => run.connect.connected)),
       failed: sum(runs.map((run) => run.connect.failed)),
       errors: runs.flatMap((run) => run.connect.errors).slice(0, 5),
-      slowPorts: runs.flatMap((run) => run.connect.slowPorts),
+      ports: runs.flatMap((run) => run.connect.ports),
       seconds: max(runs.map((run) => run.connect.seconds)),
     },
     load: {
@@ -92,25 +92,22 @@ export function combineRuns(runs: StreamRun[]): StreamRun {
     kernel: kernels.length
       ? {
           serverSendQueue: combineDistributions(kernels.map((kernel) => kernel.serverSendQueue)),
-          clientReceiveQueue: combineDistributions(kernels.map((kernel) => kernel.clientReceiveQueue)),
         }
       : undefined,
   };
 }
 
 export interface CpuRatio {
-  /** cam's CPU per delivered frame over the floor's, in each round (cam and floor measured back to back). */
+  /** One server's CPU per delivered frame over another's, in each round (measured back to back). */
   rounds: number[];
   /** Their median: the figure checked against the target. */
   median: number;
 }
 
-/** cam's CPU per delivered frame as a multiple of the floor's, round by round. */
-export function cpuRatio(rounds: Partial<Record<ServerKind, StreamRun[]>>): CpuRatio | undefined {
-  const cam = rounds.cam ?? [];
-  const floor = rounds.floor ?? [];
-  const count = Math.min(cam.length, floor.length);
+/** `a`'s CPU per delivered frame as a multiple of `b`'s, round by round. */
+export function cpuRatio(a: StreamRun[] = [], b: StreamRun[] = []): CpuRatio | undefined {
+  const count = Math.min(a.length, b.length);
   if (count === 0) return undefined;
-  const ratios = Array.from({ length: count }, (_, i) => cam[i]!.cpu.perFrameUs / floor[i]!.cpu.perFrameUs);
+  const ratios = Array.from({ length: count }, (_, i) => a[i]!.cpu.perFrameUs / b[i]!.cpu.perFrameUs);
   return { rounds: ratios, median: median(ratios) };
 }

@@ -47,6 +47,8 @@ export interface StartOptions {
   execArgv?: string[];
   /** Start this program instead of node (it must end by running node on the script, keeping the IPC channel). */
   execPath?: string;
+  /** The child's environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
   /** How long the child may take to say it is ready (ms). */
   timeout?: number;
 }
@@ -82,11 +84,15 @@ export class Child<Info = unknown> {
     return this.process.pid!;
   }
 
-  /** Forks `script` (a file next to this one in dist/) with `args`, and waits until it is ready. */
-  static start<Info>(script: string, args: string[], options: StartOptions = {}): Promise<Child<Info>> {
-    const child = fork(new URL(script, import.meta.url), args, {
+  /**
+   * Forks `script` (a file next to this one in dist/, or any file as a URL) with `args`, and waits
+   * until it is ready.
+   */
+  static start<Info>(script: string | URL, args: string[], options: StartOptions = {}): Promise<Child<Info>> {
+    const child = fork(typeof script === 'string' ? new URL(script, import.meta.url) : script, args, {
       execArgv: options.execArgv ?? [],
       ...(options.execPath ? { execPath: options.execPath } : {}),
+      ...(options.env ? { env: options.env } : {}),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });

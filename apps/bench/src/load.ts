@@ -6,16 +6,17 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type FrameStamp, wallClock } from './frames.js';
 import { serveCalls } from './ipc.js';
-import { concatSamples, type Distribution, distribution, percentile, Samples, slope } from './stats.js';
+import { concatSamples, type Distribution, distribution, Samples } from './stats.js';
 import { type PartSummary, StreamReader } from './stream-reader.js';
 
 export interface ConnectParams {
   port: number;
-  /** Viewers that read everything as it arrives. */
+  /** The server's address (default 127.0.0.1). */
+  host?: string;
+  /** Local addresses to connect from, in turn (default: the system's choice). */
+  localAddresses?: string[];
+  /** Viewers, each reading everything as it arrives. */
   viewers: number;
-  /** Viewers, among `viewers`, that read one frame every `slowEveryMs` and otherwise leave the socket paused. */
-  slow: number;
-  slowEveryMs: number;
   /** Connections opened at once, every `batchEveryMs`. */
   batch: number;
   batchEveryMs: number;
@@ -27,8 +28,8 @@ export interface ConnectResult {
   connected: number;
   failed: number;
   errors: string[];
-  /** The local ports of the slow viewers' connections, to find them in /proc/net/tcp. */
-  slowPorts: number[];
+  /** The local ports of the connections, to find them in /proc/net/tcp. */
+  ports: number[];
   seconds: number;
 }
 
@@ -55,17 +56,12 @@ export interface GroupReport {
   lag: Distribution;
   /** Age of each viewer's last frame read (ms), per viewer. */
   lastLag: Distribution;
-  /**
-   * How fast the lag grows in the second half of the window, in seconds per second (the median over
-   * viewers of the least-squares slope of lag against time): 0 for a lag that has settled, 1 for a
-   * viewer that reads ever older frames.
-   */
-  lagGrowth: number;
 }
 
 export interface LoadReport {
   windowSeconds: number;
   fast: GroupReport;
+  /** Viewers of another load generator, behind a slow link (see scenarios.ts); filled in by the main process. */
   slow: GroupReport | undefined;
   /** This process's event-loop delay: a large one means the client, not the server, is the bottleneck. */
   clientLoopDelayP99Ms: number;
@@ -85,13 +81,18 @@ export interface CyclesResult {
   ttff: Distribution;
 }
 
-const REQUEST = (port: number) =>
-  Buffer.from(`GET /video_feed HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: */*\r\n\r\n`, 'latin1');
+const REQUEST = (host: string, port: number) =>
+  Buffer.from(`GET /video_feed HTTP/1.1\r\nHost: ${host}:${port}\r\nAccept: */*\r\n\r\n`, 'latin1');
+
+interface Address {
+  port: number;
+  host: string;
+  localAddress?: string | undefined;
+}
 
 class Viewer {
   readonly socket: net.Socket;
   readonly reader: StreamReader;
-  readonly slow: boolean;
   readonly startedAt = performance.now();
   firstFrameAt: number | undefined;
   lastSeq = 0;
@@ -110,25 +111,16 @@ class Viewer {
   failedInWindow = false;
   readonly gaps = new Samples();
   readonly lags = new Samples();
-  /** When each frame in `lags` was read (ms, performance.now()). */
-  readonly lagTimes = new Samples();
   lastLag = Number.NaN;
   #lastArrival = Number.NaN;
 
-  // A slow viewer's reading: frames parsed but not yet "read" by the application, and whether it is
-  // waiting for one.
-  readonly #unread: Array<{ part: PartSummary }> = [];
-  #wantsOne = true;
-  #readTimer: NodeJS.Timeout | undefined;
-
-  constructor(port: number, slow: boolean, slowEveryMs: number) {
-    this.slow = slow;
+  constructor({ port, host, localAddress }: Address) {
     this.ready = new Promise((resolve) => {
       this.#onReady = resolve;
     });
-    this.reader = new StreamReader({ onPart: (part) => this.#onPart(part) });
-    this.socket = net.connect({ port, host: '127.0.0.1' });
-    this.socket.on('connect', () => this.socket.write(REQUEST(port)));
+    this.reader = new StreamReader({ onPart: (part) => this.#read(part) });
+    this.socket = net.connect({ port, host, ...(localAddress ? { localAddress } : {}) });
+    this.socket.on('connect', () => this.socket.write(REQUEST(host, port)));
     this.socket.on('data', (chunk: Buffer) => {
       this.reader.push(chunk);
       if (this.reader.error) this.fail(`stream: ${this.reader.error}`, true);
@@ -138,36 +130,6 @@ class Viewer {
       if (!this.ended)
         this.fail(this.reader.closed ? 'the server closed the stream' : 'connection closed', false);
     });
-    if (slow) {
-      this.#readTimer = setInterval(() => this.#readOne(), slowEveryMs);
-      this.#readTimer.unref();
-    }
-  }
-
-  #onPart(part: PartSummary): void {
-    if (!this.slow) {
-      this.#read(part);
-      return;
-    }
-    if (this.#wantsOne) {
-      this.#wantsOne = false;
-      this.#read(part);
-    } else {
-      this.#unread.push({ part });
-    }
-    // Between reads a slow viewer leaves its socket paused: the bytes stay in the kernel's buffers.
-    this.socket.pause();
-  }
-
-  /** A slow viewer's periodic read: the next frame it has, or the next to arrive. */
-  #readOne(): void {
-    const next = this.#unread.shift();
-    if (next) {
-      this.#read(next.part);
-      return;
-    }
-    this.#wantsOne = true;
-    this.socket.resume();
   }
 
   /** The application reads a frame. */
@@ -194,7 +156,6 @@ class Viewer {
     if (stamp) {
       this.lastLag = wallClock() - stamp.capturedAt;
       this.lags.push(this.lastLag);
-      this.lagTimes.push(now);
     }
   }
 
@@ -219,13 +180,11 @@ class Viewer {
     this.failedInWindow = this.error !== undefined;
     this.gaps.clear();
     this.lags.clear();
-    this.lagTimes.clear();
     this.lastLag = Number.NaN;
   }
 
   close(): void {
     this.ended = true;
-    clearInterval(this.#readTimer);
     this.socket.destroy();
   }
 }
@@ -239,11 +198,9 @@ async function connect(params: ConnectParams): Promise<ConnectResult> {
   for (let i = 0; i < params.viewers; i += params.batch) {
     const count = Math.min(params.batch, params.viewers - i);
     for (let j = 0; j < count; j++) {
-      // Slow viewers are spread evenly among the others.
-      const index = i + j;
-      const stride = params.slow > 0 ? Math.floor(params.viewers / params.slow) : 0;
-      const slow = stride > 0 && index % stride === 0 && index / stride < params.slow;
-      viewers.push(new Viewer(params.port, slow, params.slowEveryMs));
+      const locals = params.localAddresses;
+      const localAddress = locals?.length ? locals[(i + j) % locals.length] : undefined;
+      viewers.push(new Viewer({ port: params.port, host: params.host ?? '127.0.0.1', localAddress }));
     }
     if (i + params.batch < params.viewers) await sleep(params.batchEveryMs);
   }
@@ -253,7 +210,7 @@ async function connect(params: ConnectParams): Promise<ConnectResult> {
     connected: viewers.length - failed.length,
     failed: failed.length,
     errors: firstErrors(failed.map((viewer) => viewer.error ?? 'no frame before the timeout')),
-    slowPorts: viewers.filter((viewer) => viewer.slow).map((viewer) => viewer.socket.localPort ?? 0),
+    ports: viewers.map((viewer) => viewer.socket.localPort ?? 0),
     seconds: (performance.now() - started) / 1000,
   };
 }
@@ -269,12 +226,10 @@ function report(): LoadReport {
   const seconds = (performance.now() - windowStart) / 1000;
   loopDelay.disable();
   for (const viewer of viewers) viewer.windowOpen = false;
-  const fast = viewers.filter((viewer) => !viewer.slow);
-  const slow = viewers.filter((viewer) => viewer.slow);
   return {
     windowSeconds: seconds,
-    fast: group(fast, seconds),
-    slow: slow.length ? group(slow, seconds) : undefined,
+    fast: group(viewers, seconds),
+    slow: undefined,
     clientLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
   };
 }
@@ -300,21 +255,7 @@ function group(list: Viewer[], seconds: number): GroupReport {
     gaps: distribution(concatSamples(list.map((viewer) => viewer.gaps))),
     lag: distribution(concatSamples(list.map((viewer) => viewer.lags))),
     lastLag: distribution(list.map((viewer) => viewer.lastLag).filter((lag) => !Number.isNaN(lag))),
-    lagGrowth: percentile(
-      list.map((viewer) => secondHalfSlope(viewer, seconds)).filter((x) => !Number.isNaN(x)),
-      50,
-    ),
   };
-}
-
-/** The slope of a viewer's lag (s per s) over the second half of the window. */
-function secondHalfSlope(viewer: Viewer, seconds: number): number {
-  const half = windowStart + (seconds * 1000) / 2;
-  const times = viewer.lagTimes.values();
-  const lags = viewer.lags.values();
-  let from = 0;
-  while (from < times.length && times[from]! < half) from += 1;
-  return slope(times.subarray(from), lags.subarray(from));
 }
 
 function closeAll(): void {
@@ -332,7 +273,7 @@ async function cycles(params: CyclesParams): Promise<CyclesResult> {
   let failed = 0;
   const one = () =>
     new Promise<void>((resolve) => {
-      const viewer = new Viewer(params.port, false, 0);
+      const viewer = new Viewer({ port: params.port, host: '127.0.0.1' });
       const timer = setTimeout(() => viewer.fail('no frame within 5 s'), 5000);
       viewer.ready.then(() => {
         clearTimeout(timer);

@@ -8,20 +8,24 @@ import { type BenchOptions, parseOptions, USAGE, UsageError } from './options.js
 import { fileLimits } from './proc.js';
 import { formatReport } from './report.js';
 import {
-  canBoundSendBuffer,
   type IdleResult,
   runCycles,
   runIdle,
   runStream,
+  SERVER_KINDS,
   type ServerKind,
   type StreamResult,
   type StreamScenario,
 } from './scenarios.js';
+import { createSlowLink, SLOW_LINK_RATE_MBIT, type SlowLink } from './slow-link.js';
 import { checkTargets, type Results } from './targets.js';
 
-function streamScenarios(quick: boolean, boundedSendBuffer: boolean, slowEveryMs = 2000): StreamScenario[] {
+/** Every stream scenario compares the shipped server, the handler alone and the floor, in rounds. */
+const SIDE_BY_SIDE: ServerKind[] = ['server', 'handler', 'floor'];
+
+function streamScenarios(quick: boolean): StreamScenario[] {
   const pick = (full: number, short: number) => (quick ? short : full);
-  const base = { slow: 0, slowEveryMs: 0, fps: 30, rounds: 1, servers: ['cam', 'floor'] as ServerKind[] };
+  const base = { slow: 0, fps: 30, rounds: 1, servers: SIDE_BY_SIDE };
   return [
     { ...base, id: 'one', title: '1 viewer', viewers: 1, warmupSeconds: 1, windowSeconds: pick(3, 2) },
     {
@@ -54,33 +58,45 @@ function streamScenarios(quick: boolean, boundedSendBuffer: boolean, slowEveryMs
     },
     {
       ...base,
-      id: 'slow',
-      title: `10 viewers reading a frame every ${slowEveryMs / 1000} s among 100`,
+      id: 'slow-link',
+      title: `100 viewers and 10 more behind a ${SLOW_LINK_RATE_MBIT} Mbit/s link each`,
       viewers: 100,
       slow: 10,
-      slowEveryMs,
-      warmupSeconds: 2,
-      windowSeconds: pick(20, 8),
-      servers: ['cam', 'floor'],
-      once: boundedSendBuffer ? ['cam-sndbuf'] : [],
+      warmupSeconds: 3,
+      windowSeconds: pick(10, 5),
+      servers: ['server', 'floor'],
+      once: ['handler-unlimited'],
     },
   ];
 }
 
-const ALL_IDS = [...streamScenarios(false, false).map((scenario) => scenario.id), 'idle', 'cycles'];
+/** Ratios of CPU per delivered frame reported and checked: the first over the second, round by round. */
+const RATIOS: Array<[ServerKind, ServerKind]> = [
+  ['server', 'handler'],
+  ['server', 'floor'],
+  ['handler', 'floor'],
+];
+
+const ALL_IDS = [...streamScenarios(false).map((scenario) => scenario.id), 'idle', 'cycles'];
 
 async function run(options: BenchOptions): Promise<void> {
   const started = performance.now();
   const machine = describeMachine();
   const wanted = (id: string) => !options.only || options.only.includes(id);
-  const results: Results = { streams: [], idle: undefined, cycles: [], frameSize: options.frameSize };
+  const results: Results = {
+    streams: [],
+    idle: undefined,
+    cycles: [],
+    skipped: [],
+    frameSize: options.frameSize,
+  };
   const progress = (message: string) =>
     process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
 
   // The idle scenario mostly waits: it runs beside the others, its server measuring only itself.
   let idle: Promise<IdleResult> | undefined;
   if (wanted('idle')) {
-    progress(`idle for ${options.idleSeconds} s after the last viewer leaves (cam), beside the others`);
+    progress(`idle for ${options.idleSeconds} s after the last viewer leaves (server), beside the others`);
     idle = runIdle(options);
     idle.then(
       () => progress('idle: done'),
@@ -92,29 +108,49 @@ async function run(options: BenchOptions): Promise<void> {
   if (files && files.hard < 1100 && wanted('thousand-1fps')) {
     progress(`open files are limited to ${files.hard} (ulimit -Hn): 1000 viewers may not all connect`);
   }
-  const boundedSendBuffer = canBoundSendBuffer();
-  for (const scenario of streamScenarios(options.quick, boundedSendBuffer, options.slowEveryMs)) {
+  for (const scenario of streamScenarios(options.quick)) {
     if (!wanted(scenario.id)) continue;
-    if (scenario.slow && !boundedSendBuffer) {
-      progress('no python3: skipping the slow viewers on a bounded send buffer (cam-sndbuf)');
-    }
-    const rounds: StreamResult['rounds'] = {};
-    for (let round = 1; round <= scenario.rounds; round++) {
-      const kinds = [...scenario.servers, ...(round === 1 ? (scenario.once ?? []) : [])];
-      for (const kind of kinds) {
-        const of = scenario.rounds > 1 ? `, round ${round} of ${scenario.rounds}` : '';
-        progress(`${scenario.title}${scenario.fps === 1 ? '' : ` at ${scenario.fps} fps`}: ${kind}${of}`);
-        const run = await runStream(scenario, kind, options);
-        rounds[kind] = [...(rounds[kind] ?? []), run];
+    let slowLink: SlowLink | undefined;
+    if (scenario.slow) {
+      try {
+        slowLink = createSlowLink(scenario.slow);
+      } catch (error) {
+        const why =
+          "cannot make its network namespace and links (it needs root or CAP_NET_ADMIN, and iproute2's " +
+          `ip and tc): ${(error as Error).message}`;
+        progress(`${scenario.id}: skipped, ${why}`);
+        results.skipped.push(`${scenario.id}: ${why}`);
+        continue;
       }
     }
-    const runs: StreamResult['runs'] = {};
-    for (const [kind, list] of Object.entries(rounds)) runs[kind as ServerKind] = combineRuns(list);
-    results.streams.push({ scenario, rounds, runs, cpuRatio: cpuRatio(rounds) });
+    try {
+      const rounds: StreamResult['rounds'] = {};
+      for (let round = 1; round <= scenario.rounds; round++) {
+        const kinds = options.servers
+          ? (options.servers as ServerKind[])
+          : [...scenario.servers, ...(round === 1 ? (scenario.once ?? []) : [])];
+        for (const kind of kinds) {
+          const of = scenario.rounds > 1 ? `, round ${round} of ${scenario.rounds}` : '';
+          progress(`${scenario.title}${scenario.fps === 1 ? '' : ` at ${scenario.fps} fps`}: ${kind}${of}`);
+          const run = await runStream(scenario, kind, options, slowLink);
+          rounds[kind] = [...(rounds[kind] ?? []), run];
+        }
+      }
+      const runs: StreamResult['runs'] = {};
+      for (const [kind, list] of Object.entries(rounds)) runs[kind as ServerKind] = combineRuns(list);
+      const cpuRatios: StreamResult['cpuRatios'] = {};
+      for (const [a, b] of RATIOS) {
+        const ratio = cpuRatio(rounds[a], rounds[b]);
+        if (ratio) cpuRatios[`${a}/${b}`] = ratio;
+      }
+      results.streams.push({ scenario, rounds, runs, cpuRatios });
+    } finally {
+      slowLink?.remove();
+    }
   }
   if (idle) results.idle = await idle;
   if (wanted('cycles')) {
-    for (const kind of ['cam', 'floor'] as const) {
+    for (const kind of SIDE_BY_SIDE) {
       progress(`${options.cycles} connect/disconnect cycles after ${2 * options.cycles} to warm up: ${kind}`);
       results.cycles.push(await runCycles(kind, options));
     }
@@ -152,6 +188,11 @@ try {
   const unknown = options.only?.filter((id) => !ALL_IDS.includes(id));
   if (unknown?.length)
     throw new UsageError(`unknown scenario ${unknown.join(', ')} (known: ${ALL_IDS.join(', ')})`);
+  const unknownServers = options.servers?.filter(
+    (kind) => !(SERVER_KINDS as readonly string[]).includes(kind),
+  );
+  if (unknownServers?.length)
+    throw new UsageError(`unknown server ${unknownServers.join(', ')} (known: ${SERVER_KINDS.join(', ')})`);
   await run(options);
 } catch (error) {
   if (error instanceof UsageError) {

@@ -1,5 +1,6 @@
 import type { Machine } from './machine.js';
 import type { StreamResult, StreamRun } from './scenarios.js';
+import { SLOW_LINK_RATE_MBIT } from './slow-link.js';
 import type { Results, TargetCheck } from './targets.js';
 
 const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
@@ -37,14 +38,14 @@ function streamRow(title: string, run: StreamRun): string[] {
 function slowRow(run: StreamRun): string[] {
   const slow = run.load.slow!;
   return [
-    `  ${slow.viewers} slow of them`,
+    `  ${slow.viewers} on slow links`,
     run.server,
     String(slow.viewers),
-    pair(slow.fps.min, slow.fps.p50, 2),
+    pair(slow.fps.min, slow.fps.p50),
     String(slow.duplicates),
     String(slow.malformed + slow.failures),
     pair(slow.ttff.p50, slow.ttff.p99),
-    `${fixed(slow.lastLag.p50 / 1000)} s / ${fixed(slow.lastLag.max / 1000)} s`,
+    `${pair(slow.lag.p50, slow.lag.p90, 0)} (p90)`,
     pair(slow.gaps.p99, slow.gaps.max, 0),
     '',
     '',
@@ -53,21 +54,28 @@ function slowRow(run: StreamRun): string[] {
   ];
 }
 
+/** The order of the rows: what people run, what it is built on, the floor, then the variants. */
+const KINDS = ['server', 'handler', 'floor', 'floor-raw', 'handler-unlimited'] as const;
+
 export function streamTable(streams: StreamResult[]): string {
   const rows: string[][] = [];
-  for (const { scenario, runs, cpuRatio } of streams) {
-    const title = `${scenario.viewers} @ ${scenario.fps} fps${scenario.slow ? ` (${scenario.slow} slow)` : ''}`;
-    for (const kind of ['cam', 'floor', 'floor-raw', 'cam-sndbuf'] as const) {
+  for (const { scenario, runs, cpuRatios } of streams) {
+    const title = `${scenario.viewers} @ ${scenario.fps} fps${scenario.slow ? ` + ${scenario.slow} slow` : ''}`;
+    let first = true;
+    for (const kind of KINDS) {
       const run = runs[kind];
       if (!run) continue;
-      rows.push(streamRow(kind === 'cam' ? title : '', run));
+      rows.push(streamRow(first ? title : '', run));
+      first = false;
       if (run.load.slow) rows.push(slowRow(run));
     }
-    if (runs.cam && runs.floor) {
-      const ratio = (pick: (run: StreamRun) => number) => `${fixed(pick(runs.cam!) / pick(runs.floor!), 2)}x`;
+    let label = scenario.rounds > 1 ? `  ${scenario.rounds} rounds` : '';
+    for (const [name, ratio] of Object.entries(cpuRatios)) {
+      const [a, b] = name.split('/') as [keyof typeof runs, keyof typeof runs];
+      const of = (pick: (run: StreamRun) => number) => `${fixed(pick(runs[a]!) / pick(runs[b]!), 2)}x`;
       rows.push([
-        scenario.rounds > 1 ? `  ${scenario.rounds} rounds` : '',
-        'cam/floor',
+        label,
+        name,
         '',
         '',
         '',
@@ -75,11 +83,12 @@ export function streamTable(streams: StreamResult[]): string {
         '',
         '',
         '',
-        ratio((run) => run.cpu.percentOfCore),
-        cpuRatio ? `${fixed(cpuRatio.median, 2)}x` : '',
-        ratio((run) => run.rss.maxMiB),
+        of((run) => run.cpu.percentOfCore),
+        `${fixed(ratio.median, 2)}x`,
+        of((run) => run.rss.maxMiB),
         '',
       ]);
+      label = '';
     }
   }
   return table(
@@ -102,27 +111,33 @@ export function streamTable(streams: StreamResult[]): string {
   );
 }
 
-/** Where a slow viewer's lag sits: the bytes each buffer holds, in frames. */
+/** Where a slow-link viewer's frame age comes from: what the server's kernel held for it. */
 function slowBreakdown(streams: StreamResult[], frameSize: number): string | undefined {
   const lines: string[] = [];
   for (const { scenario, runs } of streams) {
     for (const run of Object.values(runs)) {
       if (!run?.kernel || !run.load.slow) continue;
       const frames = (bytes: number) => fixed(bytes / frameSize);
-      const { serverSendQueue: send, clientReceiveQueue: receive } = run.kernel;
+      const send = run.kernel.serverSendQueue;
       lines.push(
-        `- ${run.server}, ${scenario.slow} viewers reading one frame every ${scenario.slowEveryMs / 1000} s: ` +
-          `the server's kernel send queue held ${frames(send.p50)} frames (median; max ${frames(send.max)}), ` +
-          `the client's kernel receive queue ${frames(receive.p50)} (max ${frames(receive.max)}), ` +
-          `the server process at most ${frames(run.queues.maxQueuedBytes)} per connection. ` +
-          `Their frames were ${fixed(run.load.slow.lag.p50 / 1000)} s old when read (median), ` +
-          `${fixed(run.load.slow.lastLag.p50 / 1000)} s at the end, the lag growing by ` +
-          `${fixed(run.load.slow.lagGrowth, 2)} s per s.`,
+        `- ${run.server}, ${scenario.slow} viewers on ${SLOW_LINK_RATE_MBIT} Mbit/s links: the server's kernel send queue held ` +
+          `${frames(send.p50)} frames per connection (median; max ${frames(send.max)}), the server process at most ` +
+          `${frames(run.queues.maxQueuedBytes)}; frames ${fixed(run.load.slow.lag.p50, 0)} ms old when read (median), ` +
+          `${fixed(run.load.slow.lag.p90, 0)} ms (p90), at ${fixed(run.load.slow.fps.p50)} fps.`,
       );
     }
   }
   return lines.length ? lines.join('\n') : undefined;
 }
+
+/** Which stack each server name in the table measured. */
+const STACKS =
+  'server: the shipped @cam/server (apps/server dist/main.js --config, express with its routes and middleware, ' +
+  'pino, prom-client), serving the benchmark camera through its driver loader; handler: createStreamHandler ' +
+  'from @cam/http-mjpeg alone on a bare node:http server; floor: the least a node:http server does for the same ' +
+  'chunked response (one timer, shared buffers, no per-viewer state); floor-raw: the floor without chunked ' +
+  'encoding; handler-unlimited: the handler without TCP_NOTSENT_LOWAT. a/b rows: CPU per delivered frame of a ' +
+  "over b's, the median of the rounds' ratios (each round measures them back to back).";
 
 export function formatReport(
   machine: Machine,
@@ -145,9 +160,10 @@ export function formatReport(
         'frame; lag: capture to fully read; gap: between two frames of one viewer; CPU: the server ' +
         "process's threads' run time (/proc/<pid>/task/*/schedstat), as a share of one core and per frame " +
         'delivered to any viewer; RSS: the most during the window; client CPU: the load generator. With ' +
-        "rounds, each server's rounds are combined (worst min and p99, median of medians) and cam/floor CPU " +
-        "per frame is the median of the rounds' ratios.",
+        "rounds, each server's rounds are combined (worst min and p99, median of medians). Slow-link rows: " +
+        `viewers in a network namespace, each behind a ${SLOW_LINK_RATE_MBIT} Mbit/s link of its own (tc htb); their lag is p50 / p90.`,
     );
+    out.push('', STACKS);
     const breakdown = slowBreakdown(results.streams, results.frameSize);
     if (breakdown) out.push('', breakdown);
   }
@@ -155,7 +171,7 @@ export function formatReport(
   if (idle) {
     out.push(
       '',
-      `idle (cam, idle timeout ${idle.idleTimeoutSeconds} s, watched ${idle.idleSeconds} s after the last viewer left): ` +
+      `idle (server, idle timeout ${idle.idleTimeoutSeconds} s, watched ${idle.idleSeconds} s after the last viewer left): ` +
         `${idle.stoppedAfterSeconds === undefined ? 'capture never stopped' : `capture stopped after ${fixed(idle.stoppedAfterSeconds)} s`}, ` +
         `${idle.framesAfterStop} frames after the stop, status ${idle.status}; CPU after the stop ` +
         `${fixed(idle.cpuAfterStopPercent, 2)} % of a core (${fixed(idle.cpuIdlePercent, 2)} % over the whole idle ` +
@@ -174,6 +190,7 @@ export function formatReport(
         `${run.viewersLeft} viewers left`,
     );
   }
+  for (const skipped of results.skipped) out.push('', `skipped: ${skipped}`);
   if (checks.length) {
     out.push('', 'targets:', '');
     for (const check of checks)

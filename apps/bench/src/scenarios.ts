@@ -1,61 +1,34 @@
-import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import type { CpuRatio } from './combine.js';
 import { Child, type StartOptions } from './ipc.js';
 import type { ConnectResult, CyclesResult, LoadReport } from './load.js';
 import type { BenchOptions } from './options.js';
 import { cpuMs, fileLimits, rssBytes, statCpu, tcpSockets } from './proc.js';
 import type { ServerInfo, ServerParams, ServerStats } from './server-process.js';
+import type { SlowLink } from './slow-link.js';
 import { type Distribution, distribution, Samples } from './stats.js';
 
 /**
- * cam; the floor (the same response, the least work); the floor without HTTP chunked encoding; cam on a
- * listening socket whose send buffer was bounded outside Node (see {@link SEND_BUFFER}).
+ * What a run measures: `server`, the shipped @cam/server (apps/server's dist/main.js with a config file:
+ * express, its middleware and routes, pino, prom-client); `handler`, createStreamHandler alone on a
+ * bare node:http server; `floor`, the least a node:http server can do for the same response (chunked);
+ * `floor-raw`, the floor without chunked encoding; `handler-unlimited`, the handler without
+ * TCP_NOTSENT_LOWAT (maxUnsentBytes 0), for the slow link.
  */
-export type ServerKind = 'cam' | 'floor' | 'floor-raw' | 'cam-sndbuf';
-
-/**
- * The SO_SNDBUF asked for in the `cam-sndbuf` runs; Linux doubles it for its bookkeeping, so a
- * connection's kernel send queue holds about one 30 KB frame instead of up to 4 MiB on loopback.
- */
-export const SEND_BUFFER = 16 * 1024;
-
-/**
- * Node cannot set SO_SNDBUF on a TCP socket (there is no API for it), but Linux gives every accepted
- * connection the send buffer of its listening socket, and Node can listen on an inherited one. This
- * Python program makes that socket, as systemd's socket activation does with `SendBuffer=`, and then
- * becomes the node server (same process, same IPC channel). argv: node, script, params (JSON).
- */
-const LISTEN_WITH_SEND_BUFFER = `
-import json, os, socket, sys
-node, script, params = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, params['sendBuffer'])
-s.bind(('127.0.0.1', 0))
-s.listen(4096)
-fd = s.detach()
-os.set_inheritable(fd, True)
-params['fd'] = fd
-os.execv(node, [node, script, json.dumps(params)])
-`;
-
-/** Whether python3 is here to make the bounded listening socket of the `cam-sndbuf` runs. */
-export function canBoundSendBuffer(): boolean {
-  try {
-    execFileSync('python3', ['-c', 'import socket, os'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const SERVER_KINDS = ['server', 'handler', 'floor', 'floor-raw', 'handler-unlimited'] as const;
+export type ServerKind = (typeof SERVER_KINDS)[number];
 
 export interface StreamScenario {
   id: string;
   title: string;
   viewers: number;
-  /** Viewers among them that read one frame every `slowEveryMs`. */
+  /** More viewers, each behind a 4 Mbit/s link of its own (see slow-link.ts). */
   slow: number;
-  slowEveryMs: number;
   fps: number;
   warmupSeconds: number;
   /** The measurement window of each run. */
@@ -84,8 +57,8 @@ export interface StreamRun {
   rss: { startMiB: number; maxMiB: number; endMiB: number };
   /** What the server process held for its connections (bytes written, not yet taken by the kernel). */
   queues: ServerStats['queues'];
-  /** For slow viewers: what the kernel held for them, sampled from /proc/net/tcp (bytes per connection). */
-  kernel: { serverSendQueue: Distribution; clientReceiveQueue: Distribution } | undefined;
+  /** For slow viewers: what the server's kernel held for them, from /proc/net/tcp (bytes per connection). */
+  kernel: { serverSendQueue: Distribution } | undefined;
 }
 
 export interface StreamResult {
@@ -94,8 +67,8 @@ export interface StreamResult {
   rounds: Partial<Record<ServerKind, StreamRun[]>>;
   /** Each server's rounds combined (see combine.ts): what the table shows and the targets check. */
   runs: Partial<Record<ServerKind, StreamRun>>;
-  /** cam's CPU per frame over the floor's, by round, and their median. */
-  cpuRatio: CpuRatio | undefined;
+  /** CPU per frame of one server over another's, by round, and their median: `server/floor` etc. */
+  cpuRatios: Record<string, CpuRatio>;
 }
 
 export interface IdleResult {
@@ -151,32 +124,79 @@ function nodeStart(execArgv: string[]): StartOptions {
   };
 }
 
-function startServer(kind: ServerKind, params: ServerParams, execArgv: string[] = []) {
-  switch (kind) {
-    case 'cam':
-      return Child.start<ServerInfo>('./cam-server.js', [JSON.stringify(params)], nodeStart(execArgv));
-    case 'floor':
-      return Child.start<ServerInfo>('./floor-server.js', [JSON.stringify(params)], nodeStart(execArgv));
-    case 'floor-raw':
-      return Child.start<ServerInfo>(
-        './floor-server.js',
-        [JSON.stringify({ ...params, raw: true })],
-        nodeStart(execArgv),
-      );
-    case 'cam-sndbuf':
-      return Child.start<ServerInfo>(
-        './cam-server.js',
-        [JSON.stringify({ ...params, sendBuffer: SEND_BUFFER })],
+/** apps/server's entry point, as `pnpm --filter server start` runs it. */
+const SERVER_MAIN = new URL('dist/main.js', import.meta.resolve('@cam/server/package.json'));
+
+/** A free TCP port on `host`, for a server that takes its port from the environment. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The shipped server, started as people start it (node dist/main.js --config <file>), serving the
+ * benchmark's camera as a local driver file (bench-driver.js); shipped-server.js, loaded with --import,
+ * answers the benchmark's calls from inside the process.
+ */
+async function startShippedServer(params: ServerParams, execArgv: string[]) {
+  const host = params.host ?? '127.0.0.1';
+  const dir = mkdtempSync(join(tmpdir(), 'cam-bench-'));
+  const config = join(dir, 'cam.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      idleTimeout: params.idleTimeout / 1000,
+      // The default cap is sized for the machine (500 here); the benchmark's largest scenario has 1000.
+      maxViewers: 2000,
+      cameras: [
         {
-          execPath: 'python3',
-          execArgv: ['-c', LISTEN_WITH_SEND_BUFFER, process.execPath],
+          id: 'bench',
+          driver: fileURLToPath(new URL('./bench-driver.js', import.meta.url)),
+          options: { fps: params.fps, frameSize: params.frameSize },
         },
-      );
+      ],
+    }),
+  );
+  const start = nodeStart([...execArgv, '--import', new URL('./shipped-server.js', import.meta.url).href]);
+  try {
+    return await Child.start<ServerInfo>(SERVER_MAIN, ['--config', config], {
+      ...start,
+      env: { ...process.env, HOST: host, PORT: String(await freePort(host)), LOG_LEVEL: 'warn' },
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function startLoad() {
-  return Child.start('./load.js', [], nodeStart([]));
+function startServer(kind: ServerKind, params: ServerParams, execArgv: string[] = []) {
+  const args = (extra: Partial<ServerParams> = {}) => [JSON.stringify({ ...params, ...extra })];
+  switch (kind) {
+    case 'server':
+      return startShippedServer(params, execArgv);
+    case 'handler':
+      return Child.start<ServerInfo>('./handler-server.js', args(), nodeStart(execArgv));
+    case 'handler-unlimited':
+      return Child.start<ServerInfo>('./handler-server.js', args({ maxUnsentBytes: 0 }), nodeStart(execArgv));
+    case 'floor':
+      return Child.start<ServerInfo>('./floor-server.js', args(), nodeStart(execArgv));
+    case 'floor-raw':
+      return Child.start<ServerInfo>('./floor-server.js', args({ raw: true }), nodeStart(execArgv));
+  }
+}
+
+/** A load generator; inside `namespace` when given (ip netns exec), for viewers behind the slow link. */
+function startLoad(namespace?: string) {
+  if (!namespace) return Child.start('./load.js', [], nodeStart([]));
+  return Child.start('./load.js', [], {
+    execPath: 'ip',
+    execArgv: ['netns', 'exec', namespace, process.execPath],
+  });
 }
 
 /** Samples a process's RSS every 200 ms until stopped. */
@@ -199,15 +219,13 @@ function rssSampler(pid: number) {
   };
 }
 
-/** Samples what the kernel holds for the slow viewers' connections every 250 ms. */
+/** Samples what the server's kernel holds for the slow viewers' connections every 250 ms. */
 function kernelQueueSampler(serverPort: number, clientPorts: number[]) {
   const send = new Samples();
-  const receive = new Samples();
   const ports = new Set(clientPorts);
   const sample = () => {
     for (const socket of tcpSockets()) {
       if (socket.localPort === serverPort && ports.has(socket.remotePort)) send.push(socket.txQueue);
-      else if (ports.has(socket.localPort) && socket.remotePort === serverPort) receive.push(socket.rxQueue);
     }
   };
   const timer = setInterval(sample, 250);
@@ -215,48 +233,59 @@ function kernelQueueSampler(serverPort: number, clientPorts: number[]) {
     stop() {
       clearInterval(timer);
       sample();
-      return {
-        serverSendQueue: distribution(send.values()),
-        clientReceiveQueue: distribution(receive.values()),
-      };
+      return { serverSendQueue: distribution(send.values()) };
     },
   };
 }
 
+/**
+ * One server in one scenario: fresh processes, viewers connected, a warm-up, then a measured window.
+ * With `slowLink`, the server listens on the link's host address, and a second load generator inside
+ * the link's namespace runs the slow viewers.
+ */
 export async function runStream(
   scenario: StreamScenario,
   kind: ServerKind,
   options: BenchOptions,
+  slowLink?: SlowLink,
 ): Promise<StreamRun> {
+  const host = slowLink?.serverAddress ?? '127.0.0.1';
   const server = await startServer(kind, {
     fps: scenario.fps,
     frameSize: options.frameSize,
     idleTimeout: 10_000,
+    host,
   });
   const load = await startLoad();
+  const slowLoad = slowLink && scenario.slow > 0 ? await startLoad(slowLink.namespace) : undefined;
   try {
-    if (scenario.slow > 0) await server.call('sampleQueues');
+    if (slowLoad) await server.call('sampleQueues');
+    const connectParams = { port: server.info.port, host, batch: 25, batchEveryMs: 20, timeoutMs: 20_000 };
     const connect = await load.call<ConnectResult>('connect', {
-      port: server.info.port,
+      ...connectParams,
       viewers: scenario.viewers,
-      slow: scenario.slow,
-      slowEveryMs: scenario.slowEveryMs,
-      batch: 25,
-      batchEveryMs: 20,
-      timeoutMs: 20_000,
+    });
+    const slowConnect = await slowLoad?.call<ConnectResult>('connect', {
+      ...connectParams,
+      viewers: scenario.slow,
+      localAddresses: slowLink!.viewerAddresses,
     });
     await sleep(scenario.warmupSeconds * 1000);
 
     const statsBefore = await server.call<ServerStats>('stats');
     const rss = rssSampler(server.pid);
-    const kernel = scenario.slow > 0 ? kernelQueueSampler(server.info.port, connect.slowPorts) : undefined;
+    const kernel = slowConnect ? kernelQueueSampler(server.info.port, slowConnect.ports) : undefined;
     const cpu0 = cpuMs(server.pid);
     const stat0 = statCpu(server.pid);
     const clientCpu0 = cpuMs(load.pid);
     const t0 = performance.now();
-    await load.call('mark');
+    await Promise.all([load.call('mark'), slowLoad?.call('mark')]);
     await sleep(scenario.windowSeconds * 1000);
-    const report = await load.call<LoadReport>('report');
+    const [report, slowReport] = await Promise.all([
+      load.call<LoadReport>('report'),
+      slowLoad?.call<LoadReport>('report'),
+    ]);
+    report.slow = slowReport?.fast;
     const cpu1 = cpuMs(server.pid);
     const stat1 = statCpu(server.pid);
     const clientCpu1 = cpuMs(load.pid);
@@ -268,7 +297,13 @@ export async function runStream(
     const framesCaptured = (stats: ServerStats) => Number(stats.framesCaptured);
     return {
       server: kind,
-      connect,
+      connect: slowConnect
+        ? {
+            ...connect,
+            failed: connect.failed + slowConnect.failed,
+            errors: [...connect.errors, ...slowConnect.errors],
+          }
+        : connect,
       load: report,
       cameraFps: ((framesCaptured(statsAfter) - framesCaptured(statsBefore)) * 1000) / elapsed,
       cpu: {
@@ -284,14 +319,17 @@ export async function runStream(
       kernel: kernel?.stop(),
     };
   } finally {
-    await load.call('close').catch(() => undefined);
-    await load.stop();
+    await Promise.all([
+      load.call('close').catch(() => undefined),
+      slowLoad?.call('close').catch(() => undefined),
+    ]);
+    await Promise.all([load.stop(), slowLoad?.stop()]);
     await server.stop();
   }
 }
 
 export async function runIdle(options: BenchOptions): Promise<IdleResult> {
-  const server = await startServer('cam', {
+  const server = await startServer('server', {
     fps: 30,
     frameSize: options.frameSize,
     idleTimeout: options.idleTimeoutSeconds * 1000,
@@ -302,8 +340,6 @@ export async function runIdle(options: BenchOptions): Promise<IdleResult> {
     await load.call('connect', {
       port: server.info.port,
       viewers: 1,
-      slow: 0,
-      slowEveryMs: 0,
       batch: 1,
       batchEveryMs: 0,
       timeoutMs: 10_000,

@@ -10,13 +10,10 @@ export interface ServerParams {
   idleTimeout: number;
   /** The floor only: write straight to the socket, without HTTP chunked encoding. */
   raw?: boolean;
-  /**
-   * Listen on this inherited file descriptor instead of a new socket on 127.0.0.1: a listening socket
-   * made outside Node, with an SO_SNDBUF that every accepted connection inherits (see scenarios.ts).
-   */
-  fd?: number;
-  /** The SO_SNDBUF asked for on that socket (bytes; the kernel doubles it), for the record. */
-  sendBuffer?: number;
+  /** The address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** The handler only: its `maxUnsentBytes` option (TCP_NOTSENT_LOWAT; 0: the system's). */
+  maxUnsentBytes?: number;
 }
 
 export interface ServerInfo {
@@ -44,9 +41,8 @@ export function serverParams(): ServerParams {
 }
 
 /**
- * Runs `server` as a benchmark server process: listens on loopback, tells the main process its port,
- * and answers its calls: `stats` (with `extraStats()`), `sampleQueues` (how much each connection has
- * queued in this process, sampled every 50 ms until the next `stats`), `gc`.
+ * Runs `server` as a benchmark server process: listens on `params.host` (default loopback),
+ * then serves the main process's calls (see {@link serveServerCalls}).
  */
 export async function runServerProcess(
   server: Server,
@@ -58,7 +54,24 @@ export async function runServerProcess(
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, params.host ?? '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  serveServerCalls(sockets, { port }, extraStats);
+}
 
+/**
+ * Tells the main process the server's port, and answers its calls: `stats` (with `extraStats()`),
+ * `sampleQueues` (how much each connection in `sockets` has queued in this process, sampled every 50 ms
+ * until the next `stats`), `gc`.
+ */
+export function serveServerCalls(
+  sockets: ReadonlySet<Socket>,
+  info: ServerInfo,
+  extraStats: () => Record<string, unknown>,
+): void {
   let sampler: NodeJS.Timeout | undefined;
   let queues: QueueSample = { sockets: 0, maxQueuedBytes: 0, maxTotalQueuedBytes: 0 };
   const seen = new WeakSet<Socket>();
@@ -75,13 +88,6 @@ export async function runServerProcess(
     }
     if (total > queues.maxTotalQueuedBytes) queues.maxTotalQueuedBytes = total;
   };
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    if (params.fd !== undefined) server.listen({ fd: params.fd }, resolve);
-    else server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
 
   serveCalls(
     {
@@ -101,6 +107,6 @@ export async function runServerProcess(
         return process.memoryUsage();
       },
     },
-    { port } satisfies ServerInfo,
+    info,
   );
 }

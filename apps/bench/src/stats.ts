@@ -14,20 +14,22 @@ export interface Distribution {
   count: number;
   min: number;
   p50: number;
+  p90: number;
   p99: number;
   max: number;
 }
 
-/** Count, min, median, 99th percentile and max of `values` (NaN for an empty list). */
+/** Count, min, median, 90th and 99th percentiles and max of `values` (NaN for an empty list). */
 export function distribution(values: ArrayLike<number>): Distribution {
   const sorted = Float64Array.from(values).sort();
   if (sorted.length === 0) {
-    return { count: 0, min: Number.NaN, p50: Number.NaN, p99: Number.NaN, max: Number.NaN };
+    return { count: 0, min: Number.NaN, p50: Number.NaN, p90: Number.NaN, p99: Number.NaN, max: Number.NaN };
   }
   return {
     count: sorted.length,
     min: sorted[0]!,
     p50: sortedPercentile(sorted, 50),
+    p90: sortedPercentile(sorted, 90),
     p99: sortedPercentile(sorted, 99),
     max: sorted[sorted.length - 1]!,
   };

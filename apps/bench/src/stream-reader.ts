@@ -1,11 +1,11 @@
+import { MjpegParser, type MjpegPart } from '@cam/http-mjpeg/client';
 import { type FrameStamp, readStamp, STAMP_PREFIX_BYTES } from './frames.js';
 
-// The load generator's parser: an HTTP/1.1 response (status line, headers, chunked or close-delimited
-// body) carrying multipart/x-mixed-replace as cam writes it. It checks every framing byte (each chunk
-// size and CRLF, each delimiter, each Content-Length) but never copies a frame: it counts a part's
-// bytes, keeps its first few (for the stamp) and its last two (the JPEG end marker). MjpegParser from
-// @cam/http-mjpeg/client is stricter about nothing that matters here and copies every frame, which at
-// hundreds of megabytes a second would make the client, sharing the machine's two cores, the bottleneck.
+// The load generator's reader: an HTTP/1.1 response (status line, headers, chunked or close-delimited
+// body) strictly checked here (every chunk size and CRLF), its multipart body parsed by @cam/http-mjpeg's
+// MjpegParser without copying: each part comes as views of the socket's chunks, of which only the first
+// bytes (the stamp) and the last two (the JPEG end marker) are read. Copying every frame, at hundreds of
+// megabytes a second, would make the client, sharing the machine's two cores, the bottleneck.
 
 /** One part, as the reader saw it. */
 export interface PartSummary {
@@ -29,7 +29,6 @@ const MAX_LINE = 1024;
 
 type Framing = 'chunked' | 'close';
 type ChunkState = 'size' | 'data' | 'data-end' | 'trailer' | 'done';
-type PartState = 'first-delimiter' | 'headers' | 'body' | 'part-end' | 'closed';
 
 /**
  * Feed it the bytes of one response as they arrive ({@link StreamReader.push}); it reports each part.
@@ -37,9 +36,6 @@ type PartState = 'first-delimiter' | 'headers' | 'body' | 'part-end' | 'closed';
  */
 export class StreamReader {
   readonly #events: StreamReaderEvents;
-  readonly #boundaryLine: string;
-  readonly #closeLine: string;
-  readonly #partEnd: Buffer;
   /** The first error, after which nothing more is read. */
   error: string | undefined;
   status: number | undefined;
@@ -53,25 +49,14 @@ export class StreamReader {
 
   #inHead = true;
   #httpLine = '';
-  #partLineText = '';
   #framing: Framing = 'close';
   #chunkState: ChunkState = 'size';
   #chunkLeft = 0;
-  #state: PartState = 'first-delimiter';
-  #partHeaders: Record<string, string> = {};
-  #bodyLeft = 0;
-  #bodySize = 0;
-  readonly #prefix = Buffer.alloc(STAMP_PREFIX_BYTES);
-  #prefixLength = 0;
-  #last = 0;
-  #beforeLast = 0;
-  #partEndAt = 0;
+  readonly #parser: MjpegParser;
 
   constructor(events: StreamReaderEvents, boundary = 'frame') {
     this.#events = events;
-    this.#boundaryLine = `--${boundary}`;
-    this.#closeLine = `--${boundary}--`;
-    this.#partEnd = Buffer.from(`\r\n--${boundary}\r\n`, 'latin1');
+    this.#parser = new MjpegParser({ boundary, copy: false });
   }
 
   push(chunk: Buffer): void {
@@ -90,26 +75,23 @@ export class StreamReader {
   }
 
   /**
-   * Reads one line from `chunk` at `at` (up to `end`) into #httpLine, or into #partLine for a line of the
-   * multipart body (which may span HTTP chunks, between which chunk-size lines come). Returns where it
-   * stopped and the line without its CRLF once it is complete.
+   * Reads one line of the HTTP response (its head, a chunk-size line) from `chunk` at `at`. Returns where
+   * it stopped and the line without its CRLF once it is complete.
    */
-  #readLine(chunk: Buffer, at: number, end: number, part: boolean): [next: number, line: string | undefined] {
-    let lf = chunk.indexOf(LF, at);
-    if (lf >= end) lf = -1;
-    let line = (part ? this.#partLineText : this.#httpLine) + chunk.toString('latin1', at, lf < 0 ? end : lf);
+  #readLine(chunk: Buffer, at: number): [next: number, line: string | undefined] {
+    const lf = chunk.indexOf(LF, at);
+    let line = this.#httpLine + chunk.toString('latin1', at, lf < 0 ? chunk.length : lf);
     if (line.length > MAX_LINE) return [this.#fail(`a line longer than ${MAX_LINE} bytes`), undefined];
     if (lf >= 0) {
       if (!line.endsWith('\r')) return [this.#fail(`a line ends in LF without CR: ${show(line)}`), undefined];
       line = line.slice(0, -1);
     }
-    if (part) this.#partLineText = lf < 0 ? line : '';
-    else this.#httpLine = lf < 0 ? line : '';
-    return lf < 0 ? [end, undefined] : [lf + 1, line];
+    this.#httpLine = lf < 0 ? line : '';
+    return lf < 0 ? [chunk.length, undefined] : [lf + 1, line];
   }
 
   #head(chunk: Buffer, at: number): number {
-    const [next, line] = this.#readLine(chunk, at, chunk.length, false);
+    const [next, line] = this.#readLine(chunk, at);
     if (line === undefined) return next;
     if (this.status === undefined) {
       const match = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(line);
@@ -142,7 +124,7 @@ export class StreamReader {
   #chunked(chunk: Buffer, at: number): number {
     switch (this.#chunkState) {
       case 'size': {
-        const [next, line] = this.#readLine(chunk, at, chunk.length, false);
+        const [next, line] = this.#readLine(chunk, at);
         if (line === undefined) return next;
         const size = line.split(';', 1)[0]!.trim();
         if (!/^[0-9a-f]{1,8}$/i.test(size)) return this.#fail(`bad chunk size ${show(size)}`);
@@ -158,14 +140,14 @@ export class StreamReader {
         return next;
       }
       case 'data-end': {
-        const [next, line] = this.#readLine(chunk, at, chunk.length, false);
+        const [next, line] = this.#readLine(chunk, at);
         if (line === undefined) return next;
         if (line !== '') return this.#fail(`chunk data is followed by ${show(line)}, not CRLF`);
         this.#chunkState = 'size';
         return next;
       }
       case 'trailer': {
-        const [next, line] = this.#readLine(chunk, at, chunk.length, false);
+        const [next, line] = this.#readLine(chunk, at);
         if (line === undefined) return next;
         if (line === '') {
           this.#chunkState = 'done';
@@ -178,111 +160,49 @@ export class StreamReader {
     }
   }
 
-  /** The multipart body: reads `chunk` from `at` to `end`, returns where it stopped (always `end` unless an error). */
+  /** The multipart body, from `at` to `end` of `chunk`: to the parser, as a view. Returns `end`, or past it on an error. */
   #body(chunk: Buffer, at: number, end: number): number {
-    while (at < end && !this.error) {
-      switch (this.#state) {
-        case 'first-delimiter':
-        case 'headers':
-          at = this.#partLine(chunk, at, end);
-          break;
-        case 'body': {
-          const take = Math.min(end - at, this.#bodyLeft);
-          if (this.#prefixLength < this.#prefix.length) {
-            const copy = Math.min(take, this.#prefix.length - this.#prefixLength);
-            chunk.copy(this.#prefix, this.#prefixLength, at, at + copy);
-            this.#prefixLength += copy;
-          }
-          if (take >= 2) {
-            this.#beforeLast = chunk[at + take - 2]!;
-            this.#last = chunk[at + take - 1]!;
-          } else if (take === 1) {
-            this.#beforeLast = this.#last;
-            this.#last = chunk[at]!;
-          }
-          this.#bodyLeft -= take;
-          at += take;
-          if (this.#bodyLeft === 0) {
-            this.#state = 'part-end';
-            this.#partEndAt = 0;
-            this.#completePart();
-          }
-          break;
-        }
-        case 'part-end': {
-          // The delimiter that cam writes right after each frame: CRLF, the boundary, CRLF.
-          const byte = chunk[at]!;
-          if (byte !== this.#partEnd[this.#partEndAt]) {
-            return this.#fail(`the part's ${this.#bodySize} bytes are not followed by "\\r\\n--frame\\r\\n"`);
-          }
-          at += 1;
-          this.#partEndAt += 1;
-          if (this.#partEndAt === this.#partEnd.length) {
-            this.#state = 'headers';
-            this.#partHeaders = {};
-          }
-          break;
-        }
-        case 'closed':
-          return this.#fail(`${end - at} bytes after the close delimiter`);
-      }
+    let parts: MjpegPart[];
+    try {
+      parts = this.#parser.push(chunk.subarray(at, end));
+    } catch (error) {
+      return this.#fail((error as Error).message);
     }
-    return at;
+    for (const part of parts) {
+      const type = part.headers['content-type'];
+      if (type?.toLowerCase() !== 'image/jpeg') return this.#fail(`a part of type ${show(type ?? '(none)')}`);
+      this.parts += 1;
+      this.#events.onPart(summarize(part.pieces!));
+    }
+    if (this.#parser.closed) this.closed = true;
+    return end;
   }
+}
 
-  #partLine(chunk: Buffer, at: number, end: number): number {
-    const [next, line] = this.#readLine(chunk, at, end, true);
-    if (line === undefined) return next;
-    if (this.#state === 'first-delimiter') {
-      if (line !== this.#boundaryLine)
-        return this.#fail(`the body starts with ${show(line)}, not the delimiter`);
-      this.#state = 'headers';
-      this.#partHeaders = {};
-      return next;
+/** A part's size, stamp and whether it is a whole JPEG, read from its pieces without joining them. */
+function summarize(pieces: readonly Buffer[]): PartSummary {
+  let size = 0;
+  for (const piece of pieces) size += piece.length;
+  const first = pieces[0] ?? Buffer.alloc(0);
+  const prefix =
+    first.length >= STAMP_PREFIX_BYTES || pieces.length < 2
+      ? first.subarray(0, STAMP_PREFIX_BYTES)
+      : Buffer.concat(pieces, Math.min(size, STAMP_PREFIX_BYTES));
+  const byteAt = (index: number): number | undefined => {
+    for (let i = pieces.length - 1, end = size; i >= 0; i--) {
+      const start = end - pieces[i]!.length;
+      if (index >= start) return pieces[i]![index - start];
+      end = start;
     }
-    if (line === this.#closeLine && Object.keys(this.#partHeaders).length === 0) {
-      this.#state = 'closed';
-      this.closed = true;
-      return next;
-    }
-    if (line !== '') {
-      const colon = line.indexOf(':');
-      if (colon <= 0) return this.#fail(`bad part header ${show(line)}`);
-      this.#partHeaders[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-      return next;
-    }
-    const length = this.#partHeaders['content-length'];
-    if (length === undefined || !/^\d{1,9}$/.test(length)) {
-      return this.#fail(`a part without a valid Content-Length: ${JSON.stringify(this.#partHeaders)}`);
-    }
-    if (this.#partHeaders['content-type']?.toLowerCase() !== 'image/jpeg') {
-      return this.#fail(`a part of type ${show(this.#partHeaders['content-type'] ?? '(none)')}`);
-    }
-    this.#bodySize = Number(length);
-    this.#bodyLeft = this.#bodySize;
-    this.#prefixLength = 0;
-    this.#last = 0;
-    this.#beforeLast = 0;
-    this.#state = 'body';
-    if (this.#bodyLeft === 0) {
-      this.#state = 'part-end';
-      this.#partEndAt = 0;
-      this.#completePart();
-    }
-    return next;
-  }
-
-  #completePart(): void {
-    this.parts += 1;
-    const prefix = this.#prefix.subarray(0, this.#prefixLength);
-    const jpeg =
-      this.#bodySize >= 4 &&
-      prefix[0] === 0xff &&
-      prefix[1] === 0xd8 &&
-      this.#beforeLast === 0xff &&
-      this.#last === 0xd9;
-    this.#events.onPart({ size: this.#bodySize, stamp: readStamp(prefix), jpeg });
-  }
+    return undefined;
+  };
+  const jpeg =
+    size >= 4 &&
+    prefix[0] === 0xff &&
+    prefix[1] === 0xd8 &&
+    byteAt(size - 2) === 0xff &&
+    byteAt(size - 1) === 0xd9;
+  return { size, stamp: readStamp(prefix), jpeg };
 }
 
 function show(text: string): string {

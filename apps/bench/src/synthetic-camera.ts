@@ -18,10 +18,20 @@ export class SyntheticCamera extends BaseCamera {
   /** Frames yielded since the process started, across runs. */
   produced = 0;
 
+  /** Idle stops so far, and the frames captured and the time at the last one. */
+  stops = 0;
+  framesAtLastStop: number | undefined;
+  lastStopAt: number | undefined;
+
   constructor(options: SyntheticCameraOptions) {
     super({ name: 'synthetic', ...options });
     this.fps = options.fps;
     this.frameSize = options.frameSize;
+    this.on('stop', () => {
+      this.stops += 1;
+      this.framesAtLastStop = this.state.framesCaptured;
+      this.lastStopAt = Date.now();
+    });
   }
 
   protected override async *frames(signal: AbortSignal): AsyncGenerator<Buffer> {
@@ -33,4 +43,17 @@ export class SyntheticCamera extends BaseCamera {
       yield makeFrame({ seq: this.produced, capturedAt: wallClock() }, this.frameSize);
     }
   }
+}
+
+/** What a benchmark server reports about its camera (see ServerStats). */
+export function cameraStats(camera: SyntheticCamera): Record<string, unknown> {
+  const state = camera.state;
+  return {
+    status: state.status,
+    viewers: state.viewers,
+    framesCaptured: state.framesCaptured,
+    stops: camera.stops,
+    framesAtLastStop: camera.framesAtLastStop,
+    lastStopAt: camera.lastStopAt,
+  };
 }

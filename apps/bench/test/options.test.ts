@@ -10,9 +10,11 @@ test('the defaults are the issue figures; --quick shortens them', () => {
 });
 
 test('flags override', () => {
-  expect(
-    parseOptions(['--only', 'slow,idle', '--idle-seconds', '12', '--cycles', '500', '--slow-every', '200']),
-  ).toMatchObject({ only: ['slow', 'idle'], idleSeconds: 12, cycles: 500, slowEveryMs: 200 });
+  expect(parseOptions(['--only', 'slow-link,idle', '--idle-seconds', '12', '--cycles=500'])).toMatchObject({
+    only: ['slow-link', 'idle'],
+    idleSeconds: 12,
+    cycles: 500,
+  });
 });
 
 test('mistakes are usage errors', () => {

@@ -15,7 +15,7 @@ test('percentile is nearest-rank', () => {
 
 test('distribution summarises without changing its input', () => {
   const values = [3, 1, 2];
-  expect(distribution(values)).toEqual({ count: 3, min: 1, p50: 2, p99: 3, max: 3 });
+  expect(distribution(values)).toEqual({ count: 3, min: 1, p50: 2, p90: 3, p99: 3, max: 3 });
   expect(values).toEqual([3, 1, 2]);
   expect(distribution([]).count).toBe(0);
   expect(distribution([]).p50).toBeNaN();

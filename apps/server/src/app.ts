@@ -189,8 +189,6 @@ function capped(entry: CameraEntry, stream: RequestHandler, streams: StreamTrack
   return (req, res) => {
     const refusal = streams.refusal(entry.id, entry.maxViewers);
     if (refusal) return refuse(res, refusal);
-    // A stream is quiet only while the camera is: exempt it from the server's idle-connection timeout.
-    req.socket.setTimeout(0);
     const before = newestViewer(entry.camera);
     stream(req, res); // subscribes synchronously, unless the request is refused (bad ?fps, closed camera)
     const viewer = newestViewer(entry.camera);

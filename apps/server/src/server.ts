@@ -30,8 +30,8 @@ export const SHUTDOWN_BOUND_MS = 5000;
 const CAMERA_CLOSE_MS = 3000;
 const CONNECTION_GRACE_MS = 1000;
 const CUT_WAIT_MS = 500;
-/** A connection that sends and receives nothing for this long is closed; streams are exempt. */
-const IDLE_CONNECTION_TIMEOUT_MS = 30_000;
+/** A request must have arrived whole within this long. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * Loads the drivers, validates their options, and listens. Fails with a {@link ConfigError} or a
@@ -49,9 +49,12 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   // Checking connections every second (Node's default: 30 s) makes the header timeout bite on time.
   const server = createServer({ connectionsCheckingInterval: 1000 }, app.listener);
   logRequests(server, logger);
-  server.timeout = IDLE_CONNECTION_TIMEOUT_MS;
+  // Idle connections are closed by Node's own checks: no request headers within 10 s (headersTimeout),
+  // nothing after a response for 5 s (keepAliveTimeout). No socket timeout (`server.timeout`): a stream
+  // is quiet while its camera is, and a socket timer, even cleared, is refreshed on every write, that is
+  // for every frame of every viewer.
   server.headersTimeout = 10_000;
-  server.requestTimeout = IDLE_CONNECTION_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
   try {
     await listen(server, config.port, config.host);
   } catch (error) {

@@ -32,3 +32,19 @@ export function partHeader(frame: Frame): Buffer {
   }
   return header;
 }
+
+// Each frame's whole part in one buffer, built by the first viewer that sends it and written as it is to
+// every other: one write per viewer instead of three. Under HTTP chunked encoding each write costs a
+// chunk-size line and a CRLF of its own, so that is 3 buffers in a viewer's writev instead of 9, and
+// fewer calls through Node's write path, for the price of one copy of the frame per frame.
+const wholeParts = new WeakMap<Frame, Buffer>();
+
+/** `frame`'s part as one buffer: its header, its bytes and the delimiter that ends it. */
+export function wholePart(frame: Frame): Buffer {
+  let part = wholeParts.get(frame);
+  if (!part) {
+    part = Buffer.concat([partHeader(frame), frame.data, PART_END]);
+    wholeParts.set(frame, part);
+  }
+  return part;
+}

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Frame } from '@cam/core';
-import { BOUNDARY, CLOSE_DELIMITER, FIRST_DELIMITER, PART_END, partHeader } from './multipart.js';
+import { BOUNDARY, CLOSE_DELIMITER, FIRST_DELIMITER, PART_END, wholePart } from './multipart.js';
 
 /**
  * How one client's parts are laid out. Both write each frame's bytes followed at once by what lets the
@@ -16,20 +16,29 @@ export interface PartWriter {
 }
 
 /**
+ * Writes `data` and hands it to the kernel now. Node corks a response's socket on each write and uncorks
+ * it on the next tick, so right after `write` the part still sits in this process: the stream handler
+ * would see the response not drained and wait for its 'drain' (a promise and two listeners per frame
+ * per viewer) even when the kernel then takes it all at once. Uncorking at once (only the cork that
+ * this write added) sends it as the next tick would, and leaves queued only what the kernel refused.
+ */
+function writeNow(res: ServerResponse, data: Buffer): void {
+  const socket = res.socket;
+  const corked = socket?.writableCorked ?? 0;
+  res.write(data);
+  if (socket && socket.writableCorked > corked) socket.uncork();
+}
+
+/**
  * Every part with `Content-Type` and `Content-Length`, the delimiter right after the bytes: what every
- * MJPEG client (ffmpeg, VLC, OctoPrint, Firefox) reads.
+ * MJPEG client (ffmpeg, VLC, OctoPrint, Firefox) reads. One write of one shared buffer per frame.
  */
 export const standardParts: PartWriter = {
   open: (res) => res.write(FIRST_DELIMITER),
   frame(res, frame) {
-    // Corked, the three shared buffers leave in one write: header, JPEG, delimiter.
-    const header = partHeader(frame);
-    res.cork();
-    res.write(header);
-    res.write(frame.data);
-    res.write(PART_END);
-    res.uncork();
-    return header.length + frame.data.length + PART_END.length;
+    const part = wholePart(frame); // built once per frame, shared by every viewer
+    writeNow(res, part);
+    return part.length;
   },
   close: (res) => res.end(CLOSE_DELIMITER),
 };
@@ -38,6 +47,8 @@ export const standardParts: PartWriter = {
 const ADVANCE_HEADERS = Buffer.from('Content-Type: image/jpeg\r\n\r\n', 'latin1');
 const ADVANCE_PART_END = Buffer.concat([PART_END, ADVANCE_HEADERS]);
 const ADVANCE_CLOSE = Buffer.from(`\r\n--${BOUNDARY}--\r\n`, 'latin1');
+/** Each frame's bytes and the next part's headers in one buffer, shared like {@link wholePart}'s. */
+const advanceParts = new WeakMap<Frame, Buffer>();
 
 /**
  * For Chromium and the browsers built on it, which paint a part only once the *next* part's headers
@@ -54,11 +65,13 @@ export const advanceHeaderParts: PartWriter = {
     res.uncork();
   },
   frame(res, frame) {
-    res.cork();
-    res.write(frame.data);
-    res.write(ADVANCE_PART_END);
-    res.uncork();
-    return frame.data.length + ADVANCE_PART_END.length;
+    let part = advanceParts.get(frame);
+    if (!part) {
+      part = Buffer.concat([frame.data, ADVANCE_PART_END]);
+      advanceParts.set(frame, part);
+    }
+    writeNow(res, part);
+    return part.length;
   },
   close: (res) => res.end(ADVANCE_CLOSE),
 };

@@ -11,7 +11,11 @@ const INTERVAL = 20;
 test('a viewer that stops reading skips frames, holds at most one frame in memory, and slows nobody', async () => {
   // A short viewerTimeout shows the original's rule too: a client stuck that long stops counting as a viewer.
   const camera = scope.camera({ interval: INTERVAL, frameSize: FRAME_SIZE, viewerTimeout: 500 });
-  const server = await scope.serve({ '/stream': createStreamHandler(camera) });
+  // Without TCP_NOTSENT_LOWAT (maxUnsentBytes 0), "stuck" is simple: the response blocks once the client's
+  // and the server's kernel buffers are full, and stays blocked. With it, the response blocks as soon as
+  // 64 KiB wait unsent, and unblocks each time the paused client's kernel takes a little more, until
+  // that is full too (unsent-limit.test.ts covers the limit).
+  const server = await scope.serve({ '/stream': createStreamHandler(camera, { maxUnsentBytes: 0 }) });
 
   const stalled = await scope.connect(server.port, '/stream?stalled', { stall: true });
   const healthy = [

@@ -74,7 +74,7 @@ test('a driver that fails mid-stream ends every open stream with the close delim
   );
 
   camera.failNext(new Error('device unplugged'));
-  // Each client sees its response end (the last HTTP chunk), the close delimiter, then the connection end.
+  // Each client sees its response end the close delimiter, then the connection end, which ends the (close-delimited) body.
   await vi.waitFor(
     () =>
       expect(

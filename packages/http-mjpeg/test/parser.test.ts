@@ -109,6 +109,36 @@ describe('MjpegParser', () => {
     expect(() => parser.push(Buffer.from('--frame\r\n'))).toThrow(/after the close delimiter/);
   });
 
+  test('without copy, parts are views of the pushed chunks, and the same parts at every split', () => {
+    const stream = camStream(jpegs);
+    for (let at = 0; at <= stream.length; at += 3) {
+      const parser = new MjpegParser({ copy: false });
+      expectFrames(parseAll([stream.subarray(0, at), stream.subarray(at)], parser), jpegs);
+      expect(parser.closed).toBe(true);
+    }
+    // A split inside each body: that body arrives in two pieces, both views of the chunks pushed.
+    for (const jpeg of jpegs) {
+      const at = stream.indexOf(jpeg) + 10;
+      // Buffer.alloc: memory of their own (Buffer.from may share a pool between small buffers).
+      const own = (bytes: Buffer) => Buffer.alloc(bytes.length, bytes);
+      const chunks = [own(stream.subarray(0, at)), own(stream.subarray(at))];
+      const parts = parseAll(chunks, new MjpegParser({ copy: false }));
+      expectFrames(parts, jpegs);
+      const split = parts.find((part) => part.pieces!.length === 2)!;
+      expect(split.body.equals(jpeg)).toBe(true);
+      for (const piece of split.pieces!)
+        expect(chunks.some((chunk) => chunk.buffer === piece.buffer)).toBe(true);
+    }
+  });
+
+  test('copies each body by default, so that it outlives the chunks pushed', () => {
+    const chunk = Buffer.from(camStream(jpegs));
+    const parts = new MjpegParser().push(chunk);
+    chunk.fill(0);
+    expectFrames(parts, jpegs);
+    expect(parts[0]!.pieces).toBeUndefined();
+  });
+
   test('honours another boundary', () => {
     const parser = new MjpegParser('other');
     const body = jpegs[0]!;

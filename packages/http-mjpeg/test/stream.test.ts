@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { testJpeg, testJpegNumber } from '@cam/core/testing';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createStreamHandler } from '../src/index.js';
-import { partHeader } from '../src/multipart.js';
+import { PART_END, partHeader, wholePart } from '../src/multipart.js';
 import {
   expectedStream,
   isWholeJpeg,
@@ -40,8 +40,10 @@ describe('stream: response and part format', () => {
     expect(client.headers['cache-control']).toContain('no-store');
     expect(client.headers.pragma).toBe('no-cache');
     expect(client.headers.expires).toBe('0');
-    expect(client.headers['transfer-encoding']).toBe('chunked');
+    // Close-delimited: neither chunked nor a length; the connection's end ends the body.
+    expect(client.headers['transfer-encoding']).toBeUndefined();
     expect(client.headers['content-length']).toBeUndefined();
+    expect(client.headers.connection).toBe('close');
   });
 
   test('each part is image/jpeg with a correct Content-Length and the exact bytes the camera produced', async () => {
@@ -89,8 +91,8 @@ describe('stream: response and part format', () => {
     expect(camera.state.framesCaptured).toBe(1);
     expect(client.parts).toHaveLength(1);
     expect(testJpegNumber(client.parts[0]!.body)).toBe(1);
-    // On the wire too: the last HTTP chunk received carries the delimiter and is complete.
-    expect(client.rawTail.toString('latin1').endsWith(`${PART_END_TEXT}\r\n`)).toBe(true);
+    // On the wire too: the last bytes received are the delimiter.
+    expect(client.rawTail.toString('latin1').endsWith(PART_END_TEXT)).toBe(true);
     expect(client.parser.pendingBytes).toBe(0);
 
     camera.push();
@@ -145,7 +147,7 @@ describe('stream: several viewers', () => {
     expect(camera.opens).toBe(1);
   });
 
-  test("every viewer's socket gets the same header and JPEG buffers for a frame", async () => {
+  test("every viewer's socket gets the same buffer for a frame: its whole part, built once", async () => {
     const camera = scope.camera();
     const produced = recordFrames(camera);
     const written = new Map<ServerResponse, unknown[]>();
@@ -177,19 +179,18 @@ describe('stream: several viewers', () => {
     );
 
     const [writesA, writesB] = [...written.values()];
-    // first delimiter, then per frame: part header, JPEG, delimiter
-    expect(writesA).toHaveLength(7);
-    expect(writesB).toHaveLength(7);
+    // first delimiter, then per frame one write: part header, JPEG and delimiter in one buffer
+    expect(writesA).toHaveLength(3);
+    expect(writesB).toHaveLength(3);
     for (const n of [1, 2]) {
       const frame = produced.get(n)!;
-      const at = 1 + (n - 1) * 3;
-      expect(writesA![at]).toBe(partHeader(frame));
-      expect(writesB![at]).toBe(writesA![at]); // the same Buffer object, built once
-      expect(writesA![at + 1]).toBe(frame.data);
-      expect(writesB![at + 1]).toBe(frame.data);
-      expect(writesB![at + 2]).toBe(writesA![at + 2]);
+      expect(writesA![n]).toBe(wholePart(frame));
+      expect(writesB![n]).toBe(writesA![n]); // the same Buffer object, built once
+      expect((writesA![n] as Buffer).equals(Buffer.concat([partHeader(frame), frame.data, PART_END]))).toBe(
+        true,
+      );
     }
-    expect(writesA![1]).not.toBe(writesA![4]);
+    expect(writesA![1]).not.toBe(writesA![2]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 // Real-socket helpers for the integration tests: a node:http server on an ephemeral port that keeps a
 // handle on every (req, res), and a raw node:net HTTP/1.1 client that parses the response itself
 // (status line, headers, chunked transfer-encoding) and feeds the body to MjpegParser in chunks of a
@@ -147,7 +148,10 @@ export class RawClient {
   /** Completed MJPEG parts, when the response is multipart. */
   readonly parts: MjpegPart[] = [];
   readonly parser = new MjpegParser();
-  /** True once the body is complete: the chunked terminator, or Content-Length bytes. */
+  /**
+   * True once the body is complete: the chunked terminator, Content-Length bytes, or, for a body without
+   * either (close-delimited, as streams are), the server ending the connection.
+   */
   bodyEnded = false;
   /** Bytes the server sent after the end of the response (there must be none). */
   extraBytes = 0;
@@ -170,6 +174,7 @@ export class RawClient {
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('end', () => {
       this.socketEnded = true;
+      if (this.#framing === 'close') this.bodyEnded = true;
     });
     socket.on('close', () => {
       this.closed = true;
@@ -437,4 +442,21 @@ export function isWholeJpeg(data: Buffer): boolean {
   return (
     data.length >= 4 && data[0] === 0xff && data[1] === 0xd8 && data.at(-2) === 0xff && data.at(-1) === 0xd9
   );
+}
+
+/**
+ * Whether the command-line tool `name` is missing (it is run with `args`). A missing tool skips the tests
+ * that need it, with a warning that says how to install it; with CAM_TEST_STRICT=1 (CI) it fails instead.
+ */
+export function toolMissing(name: string, args: string[], install: string): boolean {
+  try {
+    execFileSync(name, args, { stdio: 'ignore' });
+    return false;
+  } catch {
+    const note = `${name} is not installed (${install})`;
+    if (process.env.CAM_TEST_STRICT === '1')
+      throw new Error(`${note}; CAM_TEST_STRICT=1 turns this skip into a failure`);
+    console.warn(`skipped: ${note}`);
+    return true;
+  }
 }
