@@ -7,10 +7,10 @@
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { testJpegNumber } from '@cam/core/testing';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { MjpegParser } from '../src/client.js';
 import { createStreamHandler } from '../src/index.js';
-import { isWholeJpeg, recordFrames, Scope, toolMissing, waitUntil } from './support.js';
+import { isWholeJpeg, recordFrames, Scope, toolMissing, WAIT } from './support.js';
 
 const scope = new Scope();
 afterEach(() => scope.closeAll());
@@ -53,7 +53,7 @@ describe('close-delimited streams', () => {
     const produced = recordFrames(camera);
     const server = await scope.serve({ '/stream': createStreamHandler(camera) });
     const { res, body } = await get(server.port, '/stream'); // the headers come with the first frame
-    await waitUntil(() => camera.state.framesCaptured >= 5, 'a few frames');
+    await vi.waitFor(() => expect(camera.state.framesCaptured >= 5, 'a few frames').toBe(true), WAIT);
     await camera.close(); // ends the stream on purpose: the close delimiter, then the connection's end
     const bytes = await body;
 
@@ -98,7 +98,11 @@ describe('close-delimited streams', () => {
         );
         scope.add(() => child.kill());
       });
-      await waitUntil(() => camera.state.framesCaptured >= 5 && camera.state.viewers === 1, 'curl to watch');
+      await vi.waitFor(
+        () =>
+          expect(camera.state.framesCaptured >= 5 && camera.state.viewers === 1, 'curl to watch').toBe(true),
+        WAIT,
+      );
       await camera.close();
       const { code, stdout, stderr } = await curl;
       expect(stderr).toBe('');

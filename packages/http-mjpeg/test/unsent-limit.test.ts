@@ -3,10 +3,10 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createStreamHandler } from '../src/index.js';
 import { DEFAULT_MAX_UNSENT_BYTES } from '../src/unsent-limit.js';
-import { Scope, toolMissing, waitUntil } from './support.js';
+import { Scope, toolMissing, WAIT } from './support.js';
 
 const scope = new Scope();
 afterEach(() => scope.closeAll());
@@ -58,7 +58,7 @@ describe.skipIf(process.platform !== 'linux' || koffiMissing())('TCP_NOTSENT_LOW
       '/system': createStreamHandler(camera, { maxUnsentBytes: 0 }),
     });
     for (const path of ['/default', '/small', '/system']) await scope.connect(server.port, path);
-    await waitUntil(() => server.exchanges.length === 3, 'three streams');
+    await vi.waitFor(() => expect(server.exchanges.length === 3, 'three streams').toBe(true), WAIT);
     const lowat = (path: string) => notsentLowat(server.exchange(path)!.req.socket);
     expect(lowat('/default')).toBe(DEFAULT_MAX_UNSENT_BYTES);
     expect(lowat('/small')).toBe(16_384);
@@ -78,7 +78,10 @@ describe.skipIf(process.platform !== 'linux' || koffiMissing())('TCP_NOTSENT_LOW
       const unlimited = await scope.connect(server.port, '/unlimited', { stall: true });
       const notSent = (client: typeof limited) => kernelNotSent(server.port, client.socket.localPort!);
       // Without the limit, the kernel takes frames until its send buffer is full: far more than one.
-      await waitUntil(() => notSent(unlimited) > 4 * FRAME, 'the unlimited socket to fill up', 10_000);
+      await vi.waitFor(
+        () => expect(notSent(unlimited) > 4 * FRAME, 'the unlimited socket to fill up').toBe(true),
+        { ...WAIT, timeout: 10_000 },
+      );
       // With it, it takes little more than the limit (a write can overshoot it by one buffer of its own).
       const limitedNotSent = notSent(limited);
       expect(limitedNotSent).toBeGreaterThan(0);
