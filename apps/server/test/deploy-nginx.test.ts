@@ -156,17 +156,27 @@ describe.runIf(haveTool('nginx', 'apt-get install nginx-light'))(
       expect(frameNumber(received[0]!.frame)).toBe(0);
     });
 
-    test('a stream stays open through more than a minute of a camera sending nothing (nginx would cut it at 60 s)', async () => {
-      // One frame every 100 s: the first at once, then a silence longer than nginx's default
-      // proxy_read_timeout (60 s). The stream must still be open, not ended, when the silence passes 65 s.
+    test('a stream stays open through 2 minutes of a camera sending nothing (nginx would cut it at 60 s)', async () => {
+      // The emulated camera at its slowest (one frame every 100 s) publishes its first frame at once; then
+      // the cam process is paused (SIGSTOP) for 125 s, longer than both that interval and nginx's default
+      // proxy_read_timeout (60 s): nginx's upstream sends nothing at all. Once cam resumes, the same stream
+      // must still be open and carry the camera's next frame.
       const cam = await startCam({ CAMERA: 'emulated', CAMERA_FPS: '0.01' });
       const nginx = await startNginx(cam.port);
       const viewer = watch(`http://127.0.0.1:${nginx.http}/video_feed`);
       await vi.waitFor(() => expect(viewer.frames).toHaveLength(1), { timeout: 10_000 });
-      await new Promise((resolve) => setTimeout(resolve, 65_000));
+      process.kill(cam.pid, 'SIGSTOP');
+      onTestFinished(() => {
+        process.kill(cam.pid, 'SIGCONT');
+      });
+      await new Promise((resolve) => setTimeout(resolve, 125_000));
+      expect(viewer.error).toBeUndefined();
+      process.kill(cam.pid, 'SIGCONT');
+      // Its 100 s frame timer is long due: the second frame comes through the stream that stayed open.
+      await vi.waitFor(() => expect(viewer.frames).toHaveLength(2), { timeout: 10_000, interval: 100 });
       expect(viewer.error).toBeUndefined();
       expect(await viewerCount(cam.port)).toBe(1);
       viewer.close();
-    }, 90_000);
+    }, 160_000);
   },
 );
