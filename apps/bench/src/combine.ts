@@ -29,7 +29,7 @@ export function combineDistributions(list: Distribution[]): Distribution {
   };
 }
 
-function combineGroups(list: GroupReport[]): GroupReport {
+export function combineGroups(list: GroupReport[]): GroupReport {
   const distributions = (pick: (group: GroupReport) => Distribution) => combineDistributions(list.map(pick));
   return {
     viewers: list[0]!.viewers,

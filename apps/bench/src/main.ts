@@ -3,7 +3,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { combineRuns, cpuRatio } from './combine.js';
+import { runChain, runNginx } from './deploy.js';
 import { describeMachine } from './machine.js';
+import { nginxMissing } from './nginx.js';
 import { type BenchOptions, parseOptions, USAGE, UsageError } from './options.js';
 import { fileLimits } from './proc.js';
 import { formatReport } from './report.js';
@@ -77,7 +79,17 @@ const RATIOS: Array<[ServerKind, ServerKind]> = [
   ['handler', 'floor'],
 ];
 
-const ALL_IDS = [...streamScenarios(false).map((scenario) => scenario.id), 'idle', 'cycles'];
+/** Issue 15's deployments (docs/deploy): viewers per edge in `chain`, viewers through nginx in `nginx`. */
+const CHAIN_VIEWERS_PER_EDGE = 200;
+const NGINX_VIEWERS = 300;
+
+const ALL_IDS = [
+  ...streamScenarios(false).map((scenario) => scenario.id),
+  'chain',
+  'nginx',
+  'idle',
+  'cycles',
+];
 
 async function run(options: BenchOptions): Promise<void> {
   const started = performance.now();
@@ -146,6 +158,22 @@ async function run(options: BenchOptions): Promise<void> {
       results.streams.push({ scenario, rounds, runs, cpuRatios });
     } finally {
       slowLink?.remove();
+    }
+  }
+  if (wanted('chain')) {
+    progress(
+      `chain: an origin, 2 edges relaying it (driver mjpeg), ${CHAIN_VIEWERS_PER_EDGE} viewers on each edge`,
+    );
+    results.chain = await runChain(options, CHAIN_VIEWERS_PER_EDGE);
+  }
+  if (wanted('nginx')) {
+    const missing = nginxMissing();
+    if (missing) {
+      progress(`nginx: skipped, ${missing}`);
+      results.skipped.push(`nginx: ${missing}`);
+    } else {
+      progress(`nginx: ${NGINX_VIEWERS} viewers through nginx, then ffmpeg through it at 1 fps`);
+      results.nginx = await runNginx(options, NGINX_VIEWERS);
     }
   }
   if (idle) results.idle = await idle;

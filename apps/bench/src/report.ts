@@ -139,6 +139,12 @@ const STACKS =
   'encoding; handler-unlimited: the handler without TCP_NOTSENT_LOWAT. a/b rows: CPU per delivered frame of a ' +
   "over b's, the median of the rounds' ratios (each round measures them back to back).";
 
+/** `cam 45 %, nginx 60 %` (of one core; a group of processes summed). */
+const cpuShares = (shares: Record<string, number>) =>
+  Object.entries(shares)
+    .map(([name, percent]) => `${name} ${fixed(percent, 0)} %`)
+    .join(', ');
+
 export function formatReport(
   machine: Machine,
   results: Results,
@@ -188,6 +194,31 @@ export function formatReport(
         `V8 heap used ${fixed(run.heapBeforeMiB)} -> ${fixed(run.heapAfterMiB)} MiB (reserved ` +
         `${fixed(run.heapTotalBeforeMiB)} -> ${fixed(run.heapTotalAfterMiB)}); ${run.connectionsLeft} connections and ` +
         `${run.viewersLeft} viewers left`,
+    );
+  }
+  const { chain, nginx } = results;
+  if (chain) {
+    const fast = chain.load.fast;
+    out.push(
+      '',
+      `chain (origin -> 2 edges with driver mjpeg -> ${chain.viewersPerEdge} viewers each, 30 fps, ${fixed(chain.load.windowSeconds)} s window): ` +
+        `${fast.viewers} viewers, fps ${pair(fast.fps.min, fast.fps.p50)} (min / median; by edge ${chain.groupFps.map((fps) => pair(fps.min, fps.p50)).join(' and ')}), ${fast.duplicates} duplicates, ` +
+        `${fast.malformed + fast.failures + chain.connect.failed} bad; frame age ${pair(fast.lag.p50, fast.lag.p99)} ms (p50 / p99, ` +
+        `capture at the origin to read from an edge); origin viewers ${chain.originViewers.join(', ')}; load generator ` +
+        `event-loop delay p99 ${fixed(chain.load.clientLoopDelayP99Ms)} ms; CPU ${cpuShares(chain.cpuPercent)}`,
+    );
+  }
+  if (nginx) {
+    const fast = nginx.load.fast;
+    const { age } = nginx.latency;
+    out.push(
+      '',
+      `nginx (docs/deploy/nginx.conf, ${nginx.viewers} viewers at 30 fps through it, ${fixed(nginx.load.windowSeconds)} s window): ` +
+        `fps ${pair(fast.fps.min, fast.fps.p50)} (min / median), ${fast.duplicates} duplicates, ` +
+        `${fast.malformed + fast.failures + nginx.connect.failed} bad; frame age ${pair(fast.lag.p50, fast.lag.p99)} ms (p50 / p99); ` +
+        `cam counted ${nginx.camViewers} viewers; load generators' event-loop delay p99 ${fixed(nginx.load.clientLoopDelayP99Ms)} ms; ` +
+        `CPU ${cpuShares(nginx.cpuPercent)}. At 1 fps, ffmpeg through nginx: frame age ${fixed(age.p50)} ms median, ` +
+        `${fixed(age.p90)} p90, ${fixed(age.max)} max over ${nginx.latency.frames} frames (capture to the JPEG's last byte out of ffmpeg)`,
     );
   }
   for (const skipped of results.skipped) out.push('', `skipped: ${skipped}`);

@@ -128,7 +128,7 @@ function nodeStart(execArgv: string[]): StartOptions {
 const SERVER_MAIN = new URL('dist/main.js', import.meta.resolve('@cam/server/package.json'));
 
 /** A free TCP port on `host`, for a server that takes its port from the environment. */
-function freePort(host: string): Promise<number> {
+export function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', reject);
@@ -140,11 +140,15 @@ function freePort(host: string): Promise<number> {
 }
 
 /**
- * The shipped server, started as people start it (node dist/main.js --config <file>), serving the
- * benchmark's camera as a local driver file (bench-driver.js); shipped-server.js, loaded with --import,
- * answers the benchmark's calls from inside the process.
+ * The shipped server, started as people start it (node dist/main.js --config <file>), with `cameras` in
+ * its config file; shipped-server.js, loaded with --import, answers the benchmark's calls from inside the
+ * process.
  */
-async function startShippedServer(params: ServerParams, execArgv: string[]) {
+export async function startCamServer(
+  cameras: unknown[],
+  params: Pick<ServerParams, 'idleTimeout' | 'host'>,
+  execArgv: string[] = [],
+) {
   const host = params.host ?? '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), 'cam-bench-'));
   const config = join(dir, 'cam.json');
@@ -154,13 +158,7 @@ async function startShippedServer(params: ServerParams, execArgv: string[]) {
       idleTimeout: params.idleTimeout / 1000,
       // The default cap is sized for the machine (500 here); the benchmark's largest scenario has 1000.
       maxViewers: 2000,
-      cameras: [
-        {
-          id: 'bench',
-          driver: fileURLToPath(new URL('./bench-driver.js', import.meta.url)),
-          options: { fps: params.fps, frameSize: params.frameSize },
-        },
-      ],
+      cameras,
     }),
   );
   const start = nodeStart([...execArgv, '--import', new URL('./shipped-server.js', import.meta.url).href]);
@@ -172,6 +170,16 @@ async function startShippedServer(params: ServerParams, execArgv: string[]) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The shipped server serving the benchmark's camera as a local driver file (bench-driver.js). */
+export function startShippedServer(params: ServerParams, execArgv: string[] = []) {
+  const camera = {
+    id: 'bench',
+    driver: fileURLToPath(new URL('./bench-driver.js', import.meta.url)),
+    options: { fps: params.fps, frameSize: params.frameSize },
+  };
+  return startCamServer([camera], params, execArgv);
 }
 
 function startServer(kind: ServerKind, params: ServerParams, execArgv: string[] = []) {
@@ -191,7 +199,7 @@ function startServer(kind: ServerKind, params: ServerParams, execArgv: string[] 
 }
 
 /** A load generator; inside `namespace` when given (ip netns exec), for viewers behind the slow link. */
-function startLoad(namespace?: string) {
+export function startLoad(namespace?: string) {
   if (!namespace) return Child.start('./load.js', [], nodeStart([]));
   return Child.start('./load.js', [], {
     execPath: 'ip',
@@ -200,7 +208,7 @@ function startLoad(namespace?: string) {
 }
 
 /** Samples a process's RSS every 200 ms until stopped. */
-function rssSampler(pid: number) {
+export function rssSampler(pid: number) {
   const start = rssBytes(pid);
   let max = start;
   const timer = setInterval(() => {

@@ -1,3 +1,4 @@
+import type { ChainResult, NginxResult } from './deploy.js';
 import type { CyclesRunResult, IdleResult, StreamResult } from './scenarios.js';
 
 export interface TargetCheck {
@@ -10,6 +11,10 @@ export interface Results {
   streams: StreamResult[];
   idle: IdleResult | undefined;
   cycles: CyclesRunResult[];
+  /** Origin → two edges → viewers (docs/deploy). */
+  chain?: ChainResult | undefined;
+  /** cam behind nginx with docs/deploy/nginx.conf. */
+  nginx?: NginxResult | undefined;
   /** Scenarios that could not run here, and why. */
   skipped: string[];
   frameSize: number;
@@ -29,6 +34,8 @@ const MAX_RSS_GROWTH_MIB = 5;
 /** Slow link: frame age (capture to fully read) p90, and the share of the floor's frames to get. */
 const MAX_SLOW_LINK_AGE_P90_MS = 500;
 const MIN_SLOW_LINK_FRAME_SHARE = 0.9;
+/** nginx: a frame at 1 fps reaches an ffmpeg client within this long of its capture (p90). */
+const MAX_NGINX_AGE_MS = 100;
 
 const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 const signed = (value: number) => `${value >= 0 ? '+' : ''}${fixed(value)}`;
@@ -163,6 +170,44 @@ export function checkTargets(results: Results): TargetCheck[] {
         measured: `${fixed(slow.fps.p50)} fps median (min ${fixed(slow.fps.min)}); floor ${fixed(floorSlow.fps.p50)} (min ${fixed(floorSlow.fps.min)})`,
       });
     }
+  }
+  checks.push(...deployChecks(results));
+  return checks;
+}
+
+/** Issue 15's figures: the chain of cams, and cam behind nginx. */
+function deployChecks({ chain, nginx }: Results): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  if (chain) {
+    const fast = chain.load.fast;
+    const failed = chain.connect.failed + fast.failures;
+    checks.push({
+      pass: failed === 0 && fast.malformed === 0 && fast.fps.min >= MIN_FPS,
+      target: `chain: ${chain.viewersPerEdge} viewers on each of 2 edges relaying an origin: every viewer >= ${MIN_FPS} fps`,
+      measured: `min ${fixed(fast.fps.min)}, median ${fixed(fast.fps.p50)} fps; ${failed} failed, ${fast.malformed} malformed`,
+    });
+    checks.push({
+      pass: chain.originViewers.length > 0 && chain.originViewers.every((count) => count === 2),
+      target: 'chain: the origin reports exactly 2 viewers (one per edge)',
+      measured: `${chain.originViewers.join(', ')} (read every 2 s in the window)`,
+    });
+  }
+  if (nginx) {
+    const fast = nginx.load.fast;
+    const failed = nginx.connect.failed + fast.failures;
+    checks.push({
+      pass: failed === 0 && fast.malformed === 0 && fast.fps.min >= MIN_FPS,
+      target: `nginx: ${nginx.viewers} viewers at 30 fps through nginx: every viewer >= ${MIN_FPS} fps`,
+      measured: `min ${fixed(fast.fps.min)}, median ${fixed(fast.fps.p50)} fps; ${failed} failed, ${fast.malformed} malformed; cam counted ${nginx.camViewers} viewers`,
+    });
+    const { age, frames, errors } = nginx.latency;
+    checks.push({
+      pass: frames > 0 && errors.length === 0 && age.p90 <= MAX_NGINX_AGE_MS,
+      target: `nginx: a frame at 1 fps reaches an ffmpeg client within ${MAX_NGINX_AGE_MS} ms of capture (p90)`,
+      measured:
+        `median ${fixed(age.p50)} ms, p90 ${fixed(age.p90)}, max ${fixed(age.max)} over ${frames} frames` +
+        (errors.length ? `; ${errors.join('; ')}` : ''),
+    });
   }
   return checks;
 }
