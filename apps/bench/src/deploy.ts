@@ -242,8 +242,8 @@ async function ffmpegFrameAges(port: number, seconds: number): Promise<NginxResu
   await sleep(seconds * 1000);
   if (ffmpeg.exitCode !== null) errors.push(`ffmpeg exited (${ffmpeg.exitCode}): ${stderr.trim()}`);
   ffmpeg.kill('SIGKILL');
-  // The first frame is the one the camera had when ffmpeg connected, older than a fresh capture: the
-  // latency of a live frame is measured from the second on.
+  // The first frame is the one the camera made as ffmpeg connected: its age includes ffmpeg's own start
+  // (opening the input, probing the stream). The latency of a live frame is measured from the second on.
   const live = ages.slice(1);
   return { frames: live.length, age: distribution(live), errors: errors.slice(0, 5) };
 }

@@ -33,7 +33,13 @@ export interface Nginx {
 }
 
 /** The shipped site with cam at `camPort`, nginx on 127.0.0.1:`port` (HTTP) and `tlsPort` (HTTPS). */
-function siteConfig(camPort: number, port: number, tlsPort: number, cert: string, key: string): string {
+export function siteConfig(
+  camPort: number,
+  port: number,
+  tlsPort: number,
+  cert: string,
+  key: string,
+): string {
   const site = readFileSync(SHIPPED, 'utf8')
     .replace(/server 127\.0\.0\.1:5000;/, `server 127.0.0.1:${camPort};`)
     .replace(/^\s*listen \[::\].*$/gm, '')
