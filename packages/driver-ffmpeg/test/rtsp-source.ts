@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { onTestFinished, vi } from 'vitest';
 
 // A small RTSP server for tests: an `ffmpeg` child encodes a test pattern to H.264 and sends it as RTP to
-// local UDP ports; this server answers a client's OPTIONS, DESCRIBE (ffmpeg's own SDP), SETUP (RTP over
-// the RTSP connection, "interleaved", so RTSP over TCP only) and PLAY, then relays every RTP packet to
-// each playing client. ffmpeg cannot serve RTSP to a pulling client itself (its `-rtsp_flags listen` is
+// local UDP ports; this server answers a client's OPTIONS, DESCRIBE (ffmpeg's own SDP), SETUP and PLAY,
+// then relays every RTP packet to each playing client: over the RTSP connection ("interleaved", for
+// `rtsp_transport tcp`), or as UDP datagrams to the client's ports (`rtsp_transport udp`). ffmpeg cannot serve RTSP to a pulling client itself (its `-rtsp_flags listen` is
 // for receiving), and this keeps the tests free of an RTSP server package. With `credentials`, DESCRIBE
 // wants Basic authentication and answers 401 without it.
 
@@ -18,6 +18,8 @@ export interface RtspSource {
   url: string;
   /** Clients whose RTSP connection is open. */
   readonly clients: number;
+  /** Of those, the clients that set up RTP over UDP. */
+  readonly udpClients: number;
 }
 
 export async function startRtspSource(
@@ -26,6 +28,9 @@ export async function startRtspSource(
   const dir = mkdtempSync(join(tmpdir(), 'cam-rtsp-'));
   const rtp = await bindUdp();
   const rtcp = await bindUdp();
+  // What UDP clients get their RTP from (and send their RTCP reports to, which nobody reads).
+  const udpRtp = await bindUdp();
+  const udpRtcp = await bindUdp();
   const sdpFile = join(dir, 'stream.sdp');
   const encoder: ChildProcess = spawn(
     'ffmpeg',
@@ -51,9 +56,15 @@ export async function startRtspSource(
   );
   const playing = new Set<Socket>();
   const connections = new Set<Socket>();
+  /** The RTP port of each client that asked for UDP. */
+  const udpClients = new Map<Socket, number>();
   rtp.on('message', (packet) => {
     const header = Buffer.from([0x24, 0, packet.length >> 8, packet.length & 0xff]);
-    for (const socket of playing) socket.write(Buffer.concat([header, packet]));
+    for (const socket of playing) {
+      const port = udpClients.get(socket);
+      if (port === undefined) socket.write(Buffer.concat([header, packet]));
+      else udpRtp.send(packet, port, '127.0.0.1');
+    }
   });
   const sdp = await vi.waitFor(() => readFileSync(sdpFile, 'utf8'), { timeout: 10_000, interval: 50 });
   const expectedAuth = options.credentials
@@ -66,6 +77,7 @@ export async function startRtspSource(
     socket.once('close', () => {
       connections.delete(socket);
       playing.delete(socket);
+      udpClients.delete(socket);
     });
     let buffered = '';
     socket.on('data', (chunk) => {
@@ -113,9 +125,19 @@ export async function startRtspSource(
           .trim()}\r\na=control:track0\r\n`.replace(/\r?\n/g, '\r\n');
         return reply('200 OK', { 'Content-Base': `${uri}/`, 'Content-Type': 'application/sdp' }, body);
       }
-      case 'SETUP':
-        if (!/TCP/i.test(headers.transport ?? '')) return reply('461 Unsupported Transport');
-        return reply('200 OK', { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1', Session: '12345678' });
+      case 'SETUP': {
+        const transport = headers.transport ?? '';
+        if (/TCP/i.test(transport))
+          return reply('200 OK', { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1', Session: '12345678' });
+        const ports = /client_port=(\d+)-(\d+)/.exec(transport);
+        if (!ports) return reply('461 Unsupported Transport');
+        udpClients.set(socket, Number(ports[1]));
+        const serverPorts = `${udpRtp.address().port}-${udpRtcp.address().port}`;
+        return reply('200 OK', {
+          Transport: `RTP/AVP;unicast;client_port=${ports[1]}-${ports[2]};server_port=${serverPorts}`,
+          Session: '12345678',
+        });
+      }
       case 'PLAY':
         playing.add(socket);
         return reply('200 OK', { Session: '12345678' });
@@ -135,8 +157,7 @@ export async function startRtspSource(
     encoder.kill('SIGKILL');
     for (const socket of connections) socket.destroy();
     await new Promise((resolve) => server.close(resolve));
-    rtp.close();
-    rtcp.close();
+    for (const udp of [rtp, rtcp, udpRtp, udpRtcp]) udp.close();
     rmSync(dir, { recursive: true, force: true });
   });
   const { port } = server.address() as { port: number };
@@ -144,6 +165,9 @@ export async function startRtspSource(
     url: `rtsp://127.0.0.1:${port}/live`,
     get clients() {
       return connections.size;
+    },
+    get udpClients() {
+      return udpClients.size;
     },
   };
 }

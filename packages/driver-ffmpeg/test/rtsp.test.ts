@@ -32,6 +32,19 @@ describe('RTSP/H.264 sources', () => {
     await vi.waitFor(() => expect(source.clients).toBe(0), { timeout: 5000 });
   });
 
+  test('an RTSP camera over UDP: the RTP arrives as datagrams, and JPEG frames decode', async () => {
+    const source = await startRtspSource();
+    const cam = camera({ input: source.url, rtspTransport: 'udp', width: 160, fps: 10 });
+    const viewer = cam.subscribe();
+    const frames: Buffer[] = [];
+    for (let i = 0; i < 5; i++) frames.push((await viewer.next()).data);
+    expect(cam.args.join(' ')).toContain('-rtsp_transport udp');
+    expect(source.udpClients).toBe(1); // it set up UDP, not interleaved TCP
+    expect(await decodeJpegs(frames)).toEqual({ frames: 5, width: 160, height: 120 });
+    viewer.close();
+    await vi.waitFor(() => expect(cam.state.status).toBe('idle'), { timeout: 10_000 });
+  });
+
   test('401 from the RTSP server: UNAUTHORIZED, with no password in the message; with credentials, frames', async () => {
     const credentials = { username: 'admin', password: 'Rtsp-Secret-1' };
     const source = await startRtspSource({ credentials });
