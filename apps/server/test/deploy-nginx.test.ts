@@ -1,14 +1,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JpegSplitter } from '@cam/core';
 import { defaultFrameFiles } from '@cam/driver-emulated';
 import { describe, expect, onTestFinished, test, vi } from 'vitest';
-import { haveTool, startCam, viewerCount, watch } from './deploy-support.js';
+import { freePort, haveTool, startCam, viewerCount, watch } from './deploy-support.js';
 
 // docs/deploy/nginx.conf, as shipped, run by Debian's nginx (apt-get install nginx-light) on 127.0.0.1
 // with its own prefix, in front of a real cam. The test changes only addresses and certificate paths.
@@ -16,14 +15,6 @@ import { haveTool, startCam, viewerCount, watch } from './deploy-support.js';
 const SHIPPED = fileURLToPath(new URL('../../../docs/deploy/nginx.conf', import.meta.url));
 const EMULATED_FRAMES = defaultFrameFiles().map((file) => readFileSync(file));
 const frameNumber = (jpeg: Buffer) => EMULATED_FRAMES.findIndex((frame) => frame.equals(jpeg));
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Starts nginx with the shipped config in front of cam on `camPort`; returns its HTTP and HTTPS ports. */
 async function startNginx(camPort: number): Promise<{ http: number; https: number }> {

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { get } from 'node:http';
 import { get as getTls } from 'node:https';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { MjpegParser } from '@cam/http-mjpeg/client';
 import { onTestFinished } from 'vitest';
@@ -59,6 +60,15 @@ export async function startCam(env: Record<string, string>): Promise<CamProcess>
     });
     child.once('close', (code) => reject(new Error(`cam exited (${code}) before listening:\n${output}`)));
   });
+}
+
+/** A TCP port free on 127.0.0.1 now, for a program that takes a port rather than choosing one. */
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** GETs JSON from a cam server. */
