@@ -168,6 +168,6 @@ describe.runIf(haveTool('nginx', 'apt-get install nginx-light'))(
       expect(viewer.error).toBeUndefined();
       expect(await viewerCount(cam.port)).toBe(1);
       viewer.close();
-    }, 160_000);
+    }, 180_000);
   },
 );
