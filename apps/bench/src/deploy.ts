@@ -20,6 +20,13 @@ export interface ChainResult extends Watched {
   viewersPerEdge: number;
   /** The viewers the origin's camera had (from its /api/cameras), read at each moment of the window. */
   originViewers: number[];
+  /** The edges' idle timeout (s). */
+  edgeIdleTimeoutSeconds: number;
+  /**
+   * From the viewers leaving to the origin reporting 0 viewers (s): the edges released their upstream
+   * connections. Undefined when it still had viewers 3 idle timeouts later.
+   */
+  upstreamClosedAfterSeconds: number | undefined;
 }
 
 export interface NginxResult extends Watched {
@@ -128,7 +135,9 @@ export async function runChain(options: BenchOptions, viewersPerEdge: number): P
   const upstream = `http://127.0.0.1:${origin.info.port}/video_feed`;
   const relay = { id: 'relay', driver: 'mjpeg', options: { url: upstream } };
   try {
-    const edges = await Promise.all([1, 2].map(() => startCamServer([relay], { idleTimeout: 10_000 })));
+    // A short idle timeout, so that the release of the upstream connections is seen without a long wait.
+    const idleTimeout = 2000;
+    const edges = await Promise.all([1, 2].map(() => startCamServer([relay], { idleTimeout })));
     try {
       const originViewers: number[] = [];
       const watched = await watchWindow(
@@ -142,7 +151,23 @@ export async function runChain(options: BenchOptions, viewersPerEdge: number): P
           }
         },
       );
-      return { viewersPerEdge, ...watched, originViewers };
+      // watchWindow has closed every viewer: the edges now stop their cameras after their idle timeout.
+      const left = performance.now();
+      let upstreamClosedAfterSeconds: number | undefined;
+      while (performance.now() - left < 3 * idleTimeout) {
+        if ((await cameraViewers(origin.info.port)) === 0) {
+          upstreamClosedAfterSeconds = (performance.now() - left) / 1000;
+          break;
+        }
+        await sleep(100);
+      }
+      return {
+        viewersPerEdge,
+        ...watched,
+        originViewers,
+        edgeIdleTimeoutSeconds: idleTimeout / 1000,
+        upstreamClosedAfterSeconds,
+      };
     } finally {
       await Promise.all(edges.map((edge) => edge.stop()));
     }

@@ -204,7 +204,7 @@ export function formatReport(
       `chain (origin -> 2 edges with driver mjpeg -> ${chain.viewersPerEdge} viewers each, 30 fps, ${fixed(chain.load.windowSeconds)} s window): ` +
         `${fast.viewers} viewers, fps ${pair(fast.fps.min, fast.fps.p50)} (min / median; by edge ${chain.groupFps.map((fps) => pair(fps.min, fps.p50)).join(' and ')}), ${fast.duplicates} duplicates, ` +
         `${fast.malformed + fast.failures + chain.connect.failed} bad; frame age ${pair(fast.lag.p50, fast.lag.p99)} ms (p50 / p99, ` +
-        `capture at the origin to read from an edge); origin viewers ${chain.originViewers.join(', ')}; load generator ` +
+        `capture at the origin to read from an edge); origin viewers ${chain.originViewers.join(', ')}, 0 ${chain.upstreamClosedAfterSeconds === undefined ? 'never' : `${fixed(chain.upstreamClosedAfterSeconds)} s after the viewers left`} (edge idle timeout ${chain.edgeIdleTimeoutSeconds} s); load generator ` +
         `event-loop delay p99 ${fixed(chain.load.clientLoopDelayP99Ms)} ms; CPU ${cpuShares(chain.cpuPercent)}`,
     );
   }

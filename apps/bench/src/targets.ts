@@ -191,6 +191,15 @@ function deployChecks({ chain, nginx }: Results): TargetCheck[] {
       target: 'chain: the origin reports exactly 2 viewers (one per edge)',
       measured: `${chain.originViewers.join(', ')} (read every 2 s in the window)`,
     });
+    const closed = chain.upstreamClosedAfterSeconds;
+    checks.push({
+      pass: closed !== undefined && closed >= chain.edgeIdleTimeoutSeconds,
+      target: `chain: the edges' upstream connections close after their idle timeout (${chain.edgeIdleTimeoutSeconds} s) when the viewers leave`,
+      measured:
+        closed === undefined
+          ? `the origin still had viewers ${3 * chain.edgeIdleTimeoutSeconds} s later`
+          : `the origin had 0 viewers ${fixed(closed)} s after the last viewer left`,
+    });
   }
   if (nginx) {
     const fast = nginx.load.fast;
