@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BaseCamera, delay, type Frame, type Viewer } from '@cam/core';
 import { enforceRetention, type RetainOptions } from './retention.js';
@@ -19,6 +19,11 @@ export interface RecorderOptions {
   flushMs?: number;
   /** After a write error, try again this often, ms. Default 5000. */
   retryMs?: number;
+  /**
+   * Recording starts (and resumes after an error) only with at least this much free space, so that a full
+   * disk does not flap between error and recording. Default 256 KiB.
+   */
+  minStartFreeBytes?: number;
   retain?: RetainOptions;
   /** A limit on all cameras' segments under `dir`, bytes. */
   totalMaxBytes?: number;
@@ -65,6 +70,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   readonly #maxQueueBytes: number;
   readonly #flushMs: number;
   readonly #retryMs: number;
+  readonly #minStartFreeBytes: number;
   #status: RecorderStatusName = 'stopped';
   #reason: string | undefined;
   #framesWritten = 0;
@@ -90,6 +96,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.#maxQueueBytes = positive(options.maxQueueBytes ?? 32 * 1024 * 1024, 'maxQueueBytes');
     this.#flushMs = Math.min(positive(options.flushMs ?? 1000, 'flushMs'), 2000);
     this.#retryMs = positive(options.retryMs ?? 5000, 'retryMs');
+    this.#minStartFreeBytes = options.minStartFreeBytes ?? 256 * 1024;
   }
 
   get status(): RecorderStatus {
@@ -163,6 +170,15 @@ export class Recorder extends EventEmitter<RecorderEvents> {
         if (repaired) this.emit('segment', repaired);
       }
       await this.#applyRetention();
+      const space = await statfs(this.cameraDir);
+      const free = space.bavail * space.bsize;
+      if (free < this.#minStartFreeBytes) {
+        const error: NodeJS.ErrnoException = new Error(
+          `${free} bytes free, waiting for ${this.#minStartFreeBytes}`,
+        );
+        error.code = 'ENOSPC';
+        throw error;
+      }
       this.#status = 'recording';
       if (this.#reason !== undefined) {
         this.#reason = undefined;
