@@ -4,6 +4,14 @@ export type { RecordedFrame, SegmentHeader } from './mkv-reader.js';
 export { readCluster, readCues, readSegmentHeader, scanClusters } from './mkv-reader.js';
 export type { RecorderEvents, RecorderOptions, RecorderStatus, RecorderStatusName } from './recorder.js';
 export { Recorder } from './recorder.js';
+export type {
+  Gap,
+  PlaybackOptions,
+  RecordedSegment,
+  RecordingIndexOptions,
+  RecordingListing,
+} from './recording-index.js';
+export { RecordingIndex } from './recording-index.js';
 export type { RetainOptions, RetentionPolicy } from './retention.js';
 export { enforceRetention } from './retention.js';
 export type { FinishedSegment } from './segment-file.js';

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BaseCamera, delay, type Frame, type Viewer } from '@cam/core';
+import { RecordingIndex } from './recording-index.js';
 import { enforceRetention, type RetainOptions } from './retention.js';
 import { type FinishedSegment, repairPartFile, SegmentFile } from './segment-file.js';
 import { listPartFiles, segmentFileName } from './segment-names.js';
@@ -65,6 +66,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   readonly camera: BaseCamera;
   /** This camera's segment directory. */
   readonly cameraDir: string;
+  /** What this camera has recorded, including the segment being written: listing, playback, export. */
+  readonly index: RecordingIndex;
   readonly #options: RecorderOptions;
   readonly #segmentMs: number;
   readonly #maxQueueBytes: number;
@@ -92,6 +95,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.camera = camera;
     this.#options = options;
     this.cameraDir = join(options.dir, options.name ?? camera.name);
+    this.index = new RecordingIndex(this.cameraDir, { live: () => this.currentSegment });
     this.#segmentMs = positive(options.segmentSeconds ?? 60, 'segmentSeconds') * 1000;
     this.#maxQueueBytes = positive(options.maxQueueBytes ?? 32 * 1024 * 1024, 'maxQueueBytes');
     this.#flushMs = Math.min(positive(options.flushMs ?? 1000, 'flushMs'), 2000);
