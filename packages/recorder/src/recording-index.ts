@@ -10,6 +10,7 @@ import {
   type SegmentHeader,
   scanClusters,
 } from './mkv-reader.js';
+import { pace } from './pace.js';
 import { listSegmentFiles } from './segment-names.js';
 
 /** A recorded span: one segment file. */
@@ -126,17 +127,7 @@ export class RecordingIndex {
 
   /** {@link frames} at their original pace (times `speed`): what a `?at=-30s` stream sends. */
   async *framesFrom(time: number, options: PlaybackOptions = {}): AsyncGenerator<RecordedFrame> {
-    const speed = options.speed ?? 1;
-    if (!(speed > 0)) throw new TypeError(`speed must be a positive number, got ${speed}`);
-    let origin: { captured: number; wall: number } | undefined;
-    for await (const frame of this.frames(time, options)) {
-      options.signal?.throwIfAborted();
-      if (!origin) origin = { captured: frame.capturedAt, wall: performance.now() };
-      const due = origin.wall + (frame.capturedAt - origin.captured) / speed;
-      const wait = due - performance.now();
-      if (wait > 0) await delay(wait, options.signal);
-      yield frame;
-    }
+    yield* pace(this.frames(time, options), options.speed, options.signal);
   }
 
   /** The recorded frame captured nearest `time`, or undefined when nothing is recorded. */
