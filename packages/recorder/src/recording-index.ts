@@ -1,6 +1,6 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { delay, jpegDimensions } from '@cam/core';
+import { jpegDimensions } from '@cam/core';
 import { type CuePoint, MatroskaMuxer } from './mkv-muxer.js';
 import {
   type RecordedFrame,
