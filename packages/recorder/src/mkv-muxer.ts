@@ -114,7 +114,8 @@ export class MatroskaMuxer {
 
   /** ms from the first frame to the end of the last (its length taken as the interval before it). */
   get durationMs(): number {
-    return this.#lastTime < 0 ? 0 : this.#lastTime + this.#lastInterval;
+    // A lone frame has no interval to go by: 1 ms keeps the duration non-zero, which players need.
+    return this.#lastTime < 0 ? 0 : this.#lastTime + Math.max(this.#lastInterval, this.#frames > 1 ? 0 : 1);
   }
 
   header(): Buffer {

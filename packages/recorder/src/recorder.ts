@@ -125,10 +125,11 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   async start(): Promise<void> {
     if (this.#stop) return;
     this.#stop = new AbortController();
+    await this.#prepare();
+    if (!this.#stop) return; // stopped meanwhile
     this.camera.on('frame', this.#onFrame);
     this.#keepCameraRunning(this.#stop.signal);
     this.#flushTimer = setInterval(() => this.#push('flush', 0), this.#flushMs / 2).unref();
-    await this.#prepare();
   }
 
   /** Stops recording: finishes the current segment (sync + rename) and releases the camera. */
@@ -183,6 +184,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
         error.code = 'ENOSPC';
         throw error;
       }
+      if (!this.#stop) return; // stopped while preparing
       this.#status = 'recording';
       if (this.#reason !== undefined) {
         this.#reason = undefined;

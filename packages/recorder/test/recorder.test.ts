@@ -61,7 +61,13 @@ test('a full queue drops frames and counts them instead of growing', async () =>
   // Room for one frame: while one write is under way, the next frames are dropped.
   const recorder = new Recorder(cam, { dir, maxQueueBytes: 50_000 });
   await recorder.start();
-  await vi.waitFor(() => expect(recorder.status.framesDropped).toBeGreaterThan(0), { timeout: 10_000 });
+  await vi.waitFor(
+    () => {
+      expect(recorder.status.framesWritten).toBeGreaterThan(5);
+      expect(recorder.status.framesDropped).toBeGreaterThan(0);
+    },
+    { timeout: 10_000 },
+  );
   await recorder.stop();
   const [segment] = await listSegmentFiles(join(dir, 'cam'));
   const result = await probe(segment!.path);
