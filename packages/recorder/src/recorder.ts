@@ -213,6 +213,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
 
   #push(item: QueueItem, bytes: number): void {
     if (this.#status !== 'recording') return;
+    if (item === 'flush' && this.#queue.at(-1) === 'flush') return; // a stuck disk must not pile these up
     this.#queue.push(item);
     this.#queueBytes += bytes;
     this.#draining ??= this.#drain().finally(() => {

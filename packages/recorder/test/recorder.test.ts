@@ -91,7 +91,7 @@ test('after kill -9, earlier segments are intact and the cut one is repaired, lo
     if (kind === 'segment') finished.push(value!);
   });
   // Two whole segments of 2 s, then 1.5 s into the third.
-  await vi.waitFor(() => expect(finished.length).toBeGreaterThanOrEqual(2), { timeout: 20_000 });
+  await vi.waitFor(() => expect(finished.length).toBeGreaterThanOrEqual(2), { timeout: 45_000 });
   await new Promise((resolve) => setTimeout(resolve, 1500));
   // 'close' comes after the child's stdout has been read to its end: every line it printed is counted.
   const closed = new Promise((resolve) => child.once('close', resolve));
@@ -115,4 +115,4 @@ test('after kill -9, earlier segments are intact and the cut one is repaired, lo
   expect(await decodeAll(cut.path)).toBe(cut.frames);
   expect(lastFrame - cut.endTime).toBeLessThanOrEqual(2000);
   for (const path of finished) expect((await probe(path)).packetTimes.length).toBeGreaterThan(40);
-}, 60_000);
+}, 90_000);
