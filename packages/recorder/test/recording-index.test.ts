@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { TestCamera, testJpeg, testJpegNumber } from '@cam/core/testing';
 import { expect, onTestFinished, test, vi } from 'vitest';
+import { readCues, readSegmentHeader } from '../src/mkv-reader.js';
 import { Recorder } from '../src/recorder.js';
 import { RecordingIndex } from '../src/recording-index.js';
 import { SegmentFile } from '../src/segment-file.js';
@@ -113,4 +114,30 @@ test('a recorder index reads the segment being written, up to its last flushed c
   const { segments } = await recorder.index.list(start, Date.now());
   expect(segments).toHaveLength(1);
   expect(segments[0]!.recording).toBe(true);
+});
+
+test('seeks by the cues: clusters before the one sought are never read', async () => {
+  const dir = await fixture();
+  const [first] = (await readdir(dir)).sort();
+  const handle = await open(join(dir, first!), 'r+');
+  const header = await readSegmentHeader(handle);
+  const cues = await readCues(handle, header);
+  expect(cues.length).toBeGreaterThanOrEqual(3);
+  // Wreck every cluster but the last: a reader that scanned the file would fail on them.
+  for (const cue of cues.slice(0, -1))
+    await handle.write(Buffer.alloc(4), 0, 4, header.layout.dataStart + cue.position);
+  await handle.close();
+  const index = new RecordingIndex(dir);
+  const last = cues.at(-1)!;
+  const sought = T0 + last.time + 40;
+  const frame = await index.frameAt(sought);
+  expect(Math.abs(frame!.capturedAt - sought)).toBeLessThanOrEqual(17);
+  const frames = await collect(index.frames(sought, { to: timeOf(95) }));
+  expect(frames.map((f) => testJpegNumber(f.data))).toEqual(
+    Array.from(
+      { length: 96 - testJpegNumber(frames[0]!.data)! },
+      (_, i) => testJpegNumber(frames[0]!.data)! + i,
+    ),
+  );
+  await expect(index.frameAt(T0 + 100)).rejects.toThrow(/no cluster/);
 });
