@@ -92,6 +92,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
 
   constructor(camera: BaseCamera, options: RecorderOptions) {
     super();
+    if (typeof options?.dir !== 'string' || options.dir === '')
+      throw new TypeError('dir must be a directory path');
     this.camera = camera;
     this.#options = options;
     this.cameraDir = join(options.dir, options.name ?? camera.name);
@@ -155,13 +157,15 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   /** Asks for frames for as long as it records: the demand that keeps the camera capturing. */
   async #keepCameraRunning(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      this.#viewer ??= this.camera.subscribe('recorder');
       try {
+        this.#viewer ??= this.camera.subscribe('recorder');
         await this.#viewer.next();
-      } catch {
+      } catch (error) {
         if (signal.aborted) return;
-        if (this.#viewer.closed) this.#viewer = undefined;
-        // The camera failed or was closed: ask again later; the camera's own retry delay applies.
+        // A closed camera never comes back: what was recorded stays, and stop() finishes the segment.
+        if ((error as { code?: unknown }).code === 'CAMERA_CLOSED') return;
+        if (this.#viewer?.closed) this.#viewer = undefined;
+        // The camera failed: ask again later; the camera's own retry delay applies.
         await delay(1000, signal).catch(() => {});
       }
     }

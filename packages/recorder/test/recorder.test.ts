@@ -116,3 +116,16 @@ test('after kill -9, earlier segments are intact and the cut one is repaired, lo
   expect(lastFrame - cut.endTime).toBeLessThanOrEqual(2000);
   for (const path of finished) expect((await probe(path)).packetTimes.length).toBeGreaterThan(40);
 }, 90_000);
+
+test('a camera closed while recording ends the demand cleanly, and stop() keeps what was recorded', async () => {
+  const dir = await tempDir();
+  const cam = camera();
+  const recorder = new Recorder(cam, { dir });
+  await recorder.start();
+  await vi.waitFor(() => expect(recorder.status.framesWritten).toBeGreaterThan(10), { timeout: 10_000 });
+  await cam.close();
+  await recorder.stop();
+  const [segment] = await listSegmentFiles(join(dir, 'cam'));
+  expect((await probe(segment!.path)).packetTimes).toHaveLength(recorder.status.framesWritten);
+  expect(() => new Recorder(cam, { dir: '' })).toThrow(TypeError);
+});
