@@ -57,21 +57,22 @@ test('records segments that ffprobe accepts, keeping the camera running without 
 
 test('a full queue drops frames and counts them instead of growing', async () => {
   const dir = await tempDir();
-  const cam = camera({ interval: 5, frameSize: 40_000 });
-  // Room for one frame: while one write is under way, the next frames are dropped.
+  // Manual camera: a burst of 100 frames of 40 kB is published within microtasks, far faster than any
+  // disk write completes, so the queue (room for one frame) must overflow.
+  const cam = camera({ interval: undefined, frameSize: 40_000 });
   const recorder = new Recorder(cam, { dir, maxQueueBytes: 50_000 });
   await recorder.start();
-  await vi.waitFor(
-    () => {
-      expect(recorder.status.framesWritten).toBeGreaterThan(5);
-      expect(recorder.status.framesDropped).toBeGreaterThan(0);
-    },
-    { timeout: 10_000 },
-  );
+  cam.push(100);
+  await vi.waitFor(() => expect(recorder.status.framesWritten + recorder.status.framesDropped).toBe(100), {
+    timeout: 10_000,
+  });
+  const { framesWritten, framesDropped } = recorder.status;
+  expect(framesDropped).toBeGreaterThan(0);
+  expect(framesWritten).toBeGreaterThan(0);
   await recorder.stop();
   const [segment] = await listSegmentFiles(join(dir, 'cam'));
   const result = await probe(segment!.path);
-  expect(result.packetTimes.length).toBe(recorder.status.framesWritten);
+  expect(result.packetTimes.length).toBe(framesWritten);
 });
 
 test('after kill -9, earlier segments are intact and the cut one is repaired, losing at most 2 s', async () => {
