@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { TestCamera } from '@cam/core/testing';
+import { expect, onTestFinished, test, vi } from 'vitest';
+import { Recorder } from '../src/recorder.js';
+import type { FinishedSegment } from '../src/segment-file.js';
+import { listSegmentFiles } from '../src/segment-names.js';
+import { decodeAll, probe } from './ffmpeg.js';
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cam-rec-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function camera(options: ConstructorParameters<typeof TestCamera>[0] = {}): TestCamera {
+  const cam = new TestCamera({ name: 'cam', interval: 33, idleTimeout: 200, ...options });
+  onTestFinished(() => cam.close());
+  return cam;
+}
+
+test('records segments that ffprobe accepts, keeping the camera running without viewers', async () => {
+  const dir = await tempDir();
+  const cam = camera();
+  const recorder = new Recorder(cam, { dir, segmentSeconds: 1 });
+  const segments: FinishedSegment[] = [];
+  recorder.on('segment', (segment) => segments.push(segment));
+  await recorder.start();
+  expect(recorder.status.status).toBe('recording');
+  await vi.waitFor(() => expect(segments.length).toBeGreaterThanOrEqual(3), { timeout: 15_000 });
+  // No viewer but the recorder, and far past the idle timeout: still capturing.
+  expect(cam.state.status).toBe('running');
+  await recorder.stop();
+  expect(recorder.status.status).toBe('stopped');
+
+  const files = await readdir(join(dir, 'cam'));
+  expect(files.every((name) => name.endsWith('.mkv'))).toBe(true);
+  let frames = 0;
+  for (const segment of segments) {
+    const result = await probe(segment.path);
+    expect(result.packetTimes).toHaveLength(segment.frames);
+    const seconds = (segment.endTime - segment.startTime) / 1000;
+    expect(Math.abs(result.duration - seconds)).toBeLessThanOrEqual(0.034);
+    expect(await decodeAll(segment.path)).toBe(segment.frames);
+    frames += segment.frames;
+  }
+  const { framesWritten, framesDropped, bytes } = recorder.status;
+  expect(frames).toBe(framesWritten);
+  expect(framesDropped).toBe(0);
+  expect(bytes).toBe(segments.reduce((sum, s) => sum + s.bytes, 0));
+  // Stopping releases the camera: its idle stop applies again.
+  await vi.waitFor(() => expect(cam.state.status).toBe('idle'), { timeout: 5000 });
+});
+
+test('a full queue drops frames and counts them instead of growing', async () => {
+  const dir = await tempDir();
+  // Manual camera: a burst of 100 frames of 40 kB is published within microtasks, far faster than any
+  // disk write completes, so the queue (room for one frame) must overflow.
+  const cam = camera({ interval: undefined, frameSize: 40_000 });
+  const recorder = new Recorder(cam, { dir, maxQueueBytes: 50_000 });
+  await recorder.start();
+  cam.push(100);
+  await vi.waitFor(() => expect(recorder.status.framesWritten + recorder.status.framesDropped).toBe(100), {
+    timeout: 10_000,
+  });
+  const { framesWritten, framesDropped } = recorder.status;
+  expect(framesDropped).toBeGreaterThan(0);
+  expect(framesWritten).toBeGreaterThan(0);
+  await recorder.stop();
+  const [segment] = await listSegmentFiles(join(dir, 'cam'));
+  const result = await probe(segment!.path);
+  expect(result.packetTimes.length).toBe(framesWritten);
+});
+
+test('after kill -9, earlier segments are intact and the cut one is repaired, losing at most 2 s', async () => {
+  const dir = await tempDir();
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures/record-child.mjs'), dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  onTestFinished(() => {
+    child.kill('SIGKILL');
+  });
+  let lastFrame = 0;
+  const finished: string[] = [];
+  const lines = createInterface({ input: child.stdout });
+  lines.on('line', (line) => {
+    const [kind, value] = line.split(' ');
+    if (kind === 'frame') lastFrame = Number(value);
+    if (kind === 'segment') finished.push(value!);
+  });
+  // Two whole segments of 2 s, then 1.5 s into the third.
+  await vi.waitFor(() => expect(finished.length).toBeGreaterThanOrEqual(2), { timeout: 45_000 });
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // 'close' comes after the child's stdout has been read to its end: every line it printed is counted.
+  const closed = new Promise((resolve) => child.once('close', resolve));
+  child.kill('SIGKILL');
+  await closed;
+
+  const parts = (await readdir(join(dir, 'cam'))).filter((name) => name.endsWith('.part'));
+  expect(parts).toHaveLength(1);
+  for (const path of finished) expect(await decodeAll(path)).toBeGreaterThan(0);
+
+  // A new recorder repairs the cut segment before it records.
+  const recorder = new Recorder(camera(), { dir, segmentSeconds: 2 });
+  const repaired: FinishedSegment[] = [];
+  recorder.on('segment', (segment) => repaired.push(segment));
+  await recorder.start();
+  await recorder.stop();
+  const cut = repaired[0]!;
+  expect(cut.path.endsWith(parts[0]!.replace('.part', ''))).toBe(true);
+  const result = await probe(cut.path);
+  expect(result.packetTimes).toHaveLength(cut.frames);
+  expect(await decodeAll(cut.path)).toBe(cut.frames);
+  expect(lastFrame - cut.endTime).toBeLessThanOrEqual(2000);
+  for (const path of finished) expect((await probe(path)).packetTimes.length).toBeGreaterThan(40);
+}, 90_000);
+
+test('a camera closed while recording ends the demand cleanly, and stop() keeps what was recorded', async () => {
+  const dir = await tempDir();
+  const cam = camera();
+  const recorder = new Recorder(cam, { dir });
+  await recorder.start();
+  await vi.waitFor(() => expect(recorder.status.framesWritten).toBeGreaterThan(10), { timeout: 10_000 });
+  await cam.close();
+  await recorder.stop();
+  const [segment] = await listSegmentFiles(join(dir, 'cam'));
+  expect((await probe(segment!.path)).packetTimes).toHaveLength(recorder.status.framesWritten);
+  expect(() => new Recorder(cam, { dir: '' })).toThrow(TypeError);
+});
