@@ -214,7 +214,6 @@ describe('a snapshot counts as demand', () => {
     const stopped = await proc.waitForLog({ msg: 'camera stopped', camera: 'back' }, { timeout: 5000 });
     expect(stopped.reason).toBe('idle');
     expect(stopped.time - asked, 'ms from the snapshot to the idle stop').toBeGreaterThanOrEqual(900);
-    expect(stopped.time - asked).toBeLessThanOrEqual(3000);
     expect(await cameraStateOf(url, 'back')).toMatchObject(
       idleState('back', stopped.framesCaptured as number),
     );
