@@ -17,7 +17,6 @@ import {
   startServer,
   tempDir,
   waitFor,
-  within,
 } from './helpers.js';
 
 afterEach(cleanup);
@@ -153,13 +152,13 @@ describe('the server with CAMERA=pi (fake rpicam-vid)', () => {
       expect(isAlive(pid!)).toBe(true);
 
       proc.child.kill(signal);
-      expect(await within(proc.exited, 8000, `exit after ${signal}`)).toEqual({ code: 0, signal: null });
+      expect(await proc.waitForExit(8000, `exit after ${signal}`)).toEqual({ code: 0, signal: null });
       expect(isAlive(pid!), 'rpicam-vid after the server stopped').toBe(false);
       // The server stopped it by SIGINT, and it exited cleanly, before the server did.
       expect(fake.events()).toEqual(['start', 'SIGINT', 'exit 0']);
       expect(fake.pids()).toEqual([pid]);
 
-      expect(await within(stream.ended, 2000, 'stream end')).toEqual({ complete: true });
+      expect(await stream.waitForEnd(2000)).toEqual({ complete: true });
       expect(partsBeforeClose(stream.raw).every((part) => fakeFrame(part.body))).toBe(true);
       expect(proc.find({ msg: 'camera stopped', reason: 'closed' })).toHaveLength(1);
       expect(
