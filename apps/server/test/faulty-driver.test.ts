@@ -11,11 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testJpegNumber } from '@cam/core/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { SHUTDOWN_BOUND_MS } from '../src/server.js';
 import {
   cameraStateOf,
-  cleanup,
   type MjpegStream,
   metricValue,
   onCleanup,
@@ -23,8 +22,6 @@ import {
   scrapeMetrics,
   startServer,
 } from './helpers.js';
-
-afterEach(cleanup);
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/faulty-driver/', import.meta.url));
 const CORE = fileURLToPath(new URL('../../../packages/core/', import.meta.url));

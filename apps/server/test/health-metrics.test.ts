@@ -2,10 +2,9 @@
 // the real server: values that follow the cameras as viewers come and go, a camera that stalls, and a
 // camera whose device (its frame files) disappears after the start.
 import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   cameraStateOf,
-  cleanup,
   frameNumber,
   getJson,
   isWholeJpeg,
@@ -20,8 +19,6 @@ import {
   startWithConfig,
   waitFor,
 } from './helpers.js';
-
-afterEach(cleanup);
 
 /** Every metric the server exports, with its type. */
 const METRICS = {

@@ -1,10 +1,8 @@
 // The camera runs only while someone watches: it stops IDLE_TIMEOUT after the last viewer left, captures
 // nothing while stopped, and the next viewer starts it again.
-import { afterEach, describe, expect, test } from 'vitest';
-import { cleanup, type LogLine, openStream, type RunningServer, sleep, startServer } from './helpers.js';
+import { describe, expect, test } from 'vitest';
+import { type LogLine, openStream, type RunningServer, sleep, startServer } from './helpers.js';
 import { waitForViewerCount } from './viewer-count.js';
-
-afterEach(cleanup);
 
 const FPS = 10;
 

@@ -1,8 +1,7 @@
 // Viewer caps (in all, from MAX_VIEWERS or the config file, and per camera) refuse a stream at once with a
 // 503 and Retry-After while the viewers already there go on; idle HTTP connections are closed, streams not.
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
-  cleanup,
   getJson,
   type MjpegStream,
   openStream,
@@ -14,8 +13,6 @@ import {
   startWithConfig,
 } from './helpers.js';
 import { waitForViewerCount } from './viewer-count.js';
-
-afterEach(cleanup);
 
 /**
  * Asserts that a stream request to `path` is refused with TOO_MANY_VIEWERS and `message`. The viewers

@@ -1,10 +1,9 @@
 // Several cameras in one process, over real sockets: each camera's own stream and snapshot routes, the
 // default camera behind the original routes and mjpg-streamer's, and JSON errors for unknown cameras and
 // bad parameters.
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   BACK_LABELS,
-  cleanup,
   FRAME_FILES,
   frameNumber,
   getJson,
@@ -16,8 +15,6 @@ import {
   startServer,
   startTwoCameras,
 } from './helpers.js';
-
-afterEach(cleanup);
 
 /** Asserts `stream` is a 200 Motion-JPEG response whose parts are all whole JPEGs. */
 function expectMjpeg(stream: MjpegStream): void {

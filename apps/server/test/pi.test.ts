@@ -5,10 +5,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   cameraStateOf,
-  cleanup,
   isWholeJpeg,
   onCleanup,
   openStream,
@@ -18,8 +17,6 @@ import {
   tempDir,
   waitFor,
 } from './helpers.js';
-
-afterEach(cleanup);
 
 const PI_PACKAGE = dirname(createRequire(import.meta.url).resolve('@cam/driver-pi/package.json'));
 const FIXTURES = join(PI_PACKAGE, 'test/fixtures');

@@ -1,10 +1,8 @@
 // SIGTERM (docker stop, systemd) and SIGINT (Ctrl-C) end the server cleanly: every stream is ended by
 // the server, the camera is released, and the process exits with 0.
 import { request } from 'node:http';
-import { afterEach, describe, expect, test } from 'vitest';
-import { cleanup, frameNumber, onCleanup, openStream, partsBeforeClose, startServer } from './helpers.js';
-
-afterEach(cleanup);
+import { describe, expect, test } from 'vitest';
+import { frameNumber, onCleanup, openStream, partsBeforeClose, startServer } from './helpers.js';
 
 /** A keep-alive connection that has finished its request and now sits idle. */
 function idleKeepAliveConnection(port: number): Promise<void> {

@@ -2,12 +2,11 @@
 // after its idle timeout), per-viewer figures, slow viewers' skipped frames, and snapshots as demand.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   BACK_LABELS,
   type CameraStateJson,
   cameraStateOf,
-  cleanup,
   FRAME_FILES,
   frameNumber,
   getJson,
@@ -23,8 +22,6 @@ import {
   tempDir,
   waitFor,
 } from './helpers.js';
-
-afterEach(cleanup);
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 

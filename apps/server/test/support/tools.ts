@@ -64,7 +64,7 @@ export async function run(
     timeout,
     killSignal: 'SIGKILL',
   });
-  const unregister = onCleanup(() => child.kill('SIGKILL'));
+  onCleanup(() => child.kill('SIGKILL'));
   const stdout: Buffer[] = [];
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -78,11 +78,7 @@ export async function run(
       else resolve({ code, signal, stdout: Buffer.concat(stdout), stderr });
     });
   });
-  try {
-    return await done;
-  } finally {
-    unregister();
-  }
+  return done;
 }
 
 /** Decodes a JPEG file with ffmpeg into raw RGB (proof that it is a whole, valid image). */
