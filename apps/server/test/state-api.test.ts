@@ -82,7 +82,8 @@ describe('GET /api/cameras', () => {
     expect(running.frameBytes).toBe(labelledJpeg(BACK_LABELS[0]).length);
     expect(running.resolution).toEqual({ width: 320, height: 240 });
     expect(running.framesCaptured).toBeGreaterThanOrEqual(10);
-    expect(running.framesCaptured).toBeLessThanOrEqual(14);
+    // At most 5 fps over the time that really passed since the viewer came (a loaded machine sleeps longer).
+    expect(running.framesCaptured).toBeLessThanOrEqual(Math.ceil((5 * (after - openedAt)) / 1000) + 3);
     expect(running.uptimeSeconds).toBeGreaterThanOrEqual(1.9);
     expect(running.uptimeSeconds).toBeLessThanOrEqual((after - openedAt) / 1000 + 0.1);
     expectTimeBetween(running.lastFrameAt, before - 300, after);
