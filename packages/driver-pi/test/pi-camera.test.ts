@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CameraError, type CameraOptions } from '@cam/core';
-import { afterAll, describe, expect, onTestFinished, test, vi } from 'vitest';
+import { describe, expect, onTestFinished, test, vi } from 'vitest';
 import { checkPiAvailable, FIXED_ARGS, PiCamera, type PiCameraOptions } from '../src/index.js';
 import {
   FAKE_BIN,
@@ -50,16 +50,12 @@ const realKill = process.kill.bind(process); // taken before any spy replaces it
 /** signalTimeout in the escalation tests: each stop signal waits this long (ms). */
 const STEP = 500;
 
-const emptyDirs: string[] = [];
-/** An empty directory, to put on PATH where no tool is; removed after all tests. */
+/** An empty directory, to put on PATH where no tool is; removed when the test finishes. */
 const emptyDir = () => {
   const dir = mkdtempSync(join(tmpdir(), 'cam-pi-empty-'));
-  emptyDirs.push(dir);
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 };
-afterAll(() => {
-  for (const dir of emptyDirs) rmSync(dir, { recursive: true, force: true });
-});
 
 describe('PiCamera streaming', () => {
   test('delivers the frames rpicam-vid writes byte for byte, in order, whatever the chunking', async () => {
