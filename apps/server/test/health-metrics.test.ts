@@ -105,7 +105,10 @@ describe('/readyz', () => {
     expect(metricValue(metrics, 'cam_viewers', 'slow')).toBe(1);
     expect(metricValue(metrics, 'cam_camera_up', 'slow')).toBe(1);
     expect(slow.parts).toHaveLength(1);
-    expect(ok.parts.length).toBeGreaterThanOrEqual(90);
+    // The other camera streamed all along (10 fps for 10 s: 100 frames; half of that leaves room for a
+    // loaded machine) and still does.
+    expect(ok.parts.length).toBeGreaterThanOrEqual(50);
+    await ok.waitForParts(ok.parts.length + 3);
 
     // Without its viewer, a silent camera is no reason to be unready.
     slow.close();
