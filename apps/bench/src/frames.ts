@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { readJpegStamp, stampJpeg } from '@cam/core/testing';
 
 // The synthetic camera's pictures: one real 640x480 JPEG (ffmpeg's testsrc2 pattern, made once for this
 // benchmark), into which each frame writes its sequence number and capture time as a JPEG comment (COM)
-// segment, padded so that every frame has exactly the same size. The cam server and the floor send the
+// segment with @cam/core's stamper, padded so that every frame has exactly the same size. The cam server and the floor send the
 // same bytes; the load generator reads the comment back to count duplicates, skips and lag.
 
 const BASE = readFileSync(new URL('../assets/testsrc2-640x480.jpg', import.meta.url));
@@ -35,18 +36,9 @@ export function makeFrame(stamp: FrameStamp, size: number): Buffer {
   if (size < MIN_FRAME_SIZE || size - BASE.length > MAX_SEGMENT + 2) {
     throw new RangeError(`frame size must be from ${MIN_FRAME_SIZE} to ${BASE.length + MAX_SEGMENT + 2}`);
   }
-  const frame = Buffer.allocUnsafe(size);
-  BASE.copy(frame, 0, 0, AFTER_APP0);
-  const segment = size - BASE.length; // FF FE, the length, the text and its padding
-  frame[AFTER_APP0] = 0xff;
-  frame[AFTER_APP0 + 1] = 0xfe;
-  frame.writeUInt16BE(segment - 2, AFTER_APP0 + 2);
+  // One comment whose text is padded with spaces to fill the size exactly (its marker and length: 4 bytes).
   const text = `${TAG}${stamp.seq} ${stamp.capturedAt.toFixed(3)} `;
-  const textStart = AFTER_APP0 + 4;
-  frame.write(text, textStart, 'latin1');
-  frame.fill(0x20, textStart + text.length, AFTER_APP0 + segment);
-  BASE.copy(frame, AFTER_APP0 + segment, AFTER_APP0);
-  return frame;
+  return stampJpeg(BASE, text.padEnd(size - BASE.length - 4, ' '));
 }
 
 /** How many bytes from a frame's start {@link readStamp} needs. */
@@ -57,11 +49,12 @@ export const STAMP_PREFIX_BYTES = AFTER_APP0 + MIN_COMMENT;
  * more); undefined when there is none.
  */
 export function readStamp(prefix: Buffer): FrameStamp | undefined {
-  const at = prefix.indexOf(TAG, 0, 'latin1');
-  if (at < 0) return undefined;
-  const start = at + TAG.length;
-  const end = Math.min(prefix.length, start + 40);
-  const [seq, capturedAt] = prefix.toString('latin1', start, end).split(' ', 2).map(Number);
+  const text = readJpegStamp(prefix);
+  if (!text?.startsWith(TAG)) return undefined;
+  const [seq, capturedAt] = text
+    .slice(TAG.length, TAG.length + 40)
+    .split(' ', 2)
+    .map(Number);
   if (!Number.isInteger(seq) || !Number.isFinite(capturedAt)) return undefined;
   return { seq: seq!, capturedAt: capturedAt! };
 }

@@ -1,11 +1,9 @@
 // Clients vanish without a goodbye (a phone loses its network, a tab is killed): the server forgets
 // them and everyone else keeps watching.
 import { connect } from 'node:net';
-import { afterEach, describe, expect, test } from 'vitest';
-import { cleanup, frameNumber, onCleanup, openStream, sleep, startServer } from './helpers.js';
+import { describe, expect, test } from 'vitest';
+import { frameNumber, onCleanup, openStream, sleep, startServer } from './helpers.js';
 import { waitForViewerCount } from './viewer-count.js';
-
-afterEach(cleanup);
 
 describe('a client that vanishes', () => {
   test('mid-stream (socket.destroy) does not disturb the other viewers', { timeout: 20_000 }, async () => {

@@ -2,10 +2,9 @@
 // loadConfig), and the real server started with `--config <path>` or CAM_CONFIG, or refusing to start.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { ConfigError, configFromFile, loadConfig, type ServerConfig } from '../src/index.js';
 import {
-  cleanup,
   getJson,
   jpegLabel,
   runServerToExit,
@@ -14,8 +13,6 @@ import {
   writeFrames,
   writeTempFile,
 } from './helpers.js';
-
-afterEach(cleanup);
 
 /** The configuration as data (without its describeOption functions, with no undefined keys), to compare. */
 function plain(config: ServerConfig) {

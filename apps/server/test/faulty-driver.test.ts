@@ -11,21 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testJpegNumber } from '@cam/core/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { SHUTDOWN_BOUND_MS } from '../src/server.js';
 import {
   cameraStateOf,
-  cleanup,
   type MjpegStream,
   metricValue,
   onCleanup,
   openStream,
   scrapeMetrics,
   startServer,
-  within,
 } from './helpers.js';
-
-afterEach(cleanup);
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/faulty-driver/', import.meta.url));
 const CORE = fileURLToPath(new URL('../../../packages/core/', import.meta.url));
@@ -209,10 +205,10 @@ describe('shutdown with a hung camera', () => {
     await offlineFrameWithin(reading, 2000 + STALL_TIMEOUT * 1000 + MARGIN_MS);
 
     proc.child.kill('SIGTERM');
-    const exit = await within(proc.exited, SHUTDOWN_BOUND_MS + MARGIN_MS, 'exit after SIGTERM');
+    const exit = await proc.waitForExit(SHUTDOWN_BOUND_MS + MARGIN_MS, 'exit after SIGTERM');
     expect(exit).toEqual({ code: 0, signal: null });
     expect(proc.logs.map((line) => line.msg).at(-1)).toBe('stopped');
     // The reading viewer's stream was ended by the server, not cut.
-    expect(await within(reading.ended, 1000, 'stream end')).toEqual({ complete: true });
+    expect(await reading.waitForEnd(1000)).toEqual({ complete: true });
   });
 });

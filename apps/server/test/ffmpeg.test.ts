@@ -2,10 +2,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   BACKGROUND_PROBE,
-  cleanup,
   colourFrame,
   decodeWithFfmpeg,
   isWholeJpeg,
@@ -18,8 +17,6 @@ import {
 import { waitForViewerCount } from './viewer-count.js';
 
 const INSTALL = 'apt-get install ffmpeg';
-
-afterEach(cleanup);
 
 /** Decodes a JPEG with ffmpeg into raw RGB: proof that it is a whole, valid image. */
 async function decode(file: string): Promise<Buffer> {

@@ -2,10 +2,9 @@
 // the real server: values that follow the cameras as viewers come and go, a camera that stalls, and a
 // camera whose device (its frame files) disappears after the start.
 import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   cameraStateOf,
-  cleanup,
   frameNumber,
   getJson,
   isWholeJpeg,
@@ -20,8 +19,6 @@ import {
   startWithConfig,
   waitFor,
 } from './helpers.js';
-
-afterEach(cleanup);
 
 /** Every metric the server exports, with its type. */
 const METRICS = {
@@ -108,7 +105,10 @@ describe('/readyz', () => {
     expect(metricValue(metrics, 'cam_viewers', 'slow')).toBe(1);
     expect(metricValue(metrics, 'cam_camera_up', 'slow')).toBe(1);
     expect(slow.parts).toHaveLength(1);
-    expect(ok.parts.length).toBeGreaterThanOrEqual(90);
+    // The other camera streamed all along (10 fps for 10 s: 100 frames; half of that leaves room for a
+    // loaded machine) and still does.
+    expect(ok.parts.length).toBeGreaterThanOrEqual(50);
+    await ok.waitForParts(ok.parts.length + 3);
 
     // Without its viewer, a silent camera is no reason to be unready.
     slow.close();
@@ -242,8 +242,8 @@ describe('a camera whose frame files disappear after the start', () => {
     for (const file of backFrames) rmSync(file);
 
     // A snapshot starts the camera, whose driver cannot read its files.
+    const askedAt = Date.now();
     const snapshot = await getJson(`${url}/cameras/back/snapshot.jpg`);
-    const failedAt = Date.now();
     expect(snapshot.status).toBe(503);
     expect(Number(snapshot.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(snapshot.body.error.code).toBe('DEVICE_NOT_FOUND');
@@ -261,10 +261,14 @@ describe('a camera whose frame files disappear after the start', () => {
     expect(notReady.body).toEqual({ status: 'stalled', cameras: ['back'] });
 
     const state = await cameraStateOf(url, 'back');
+    const readAt = Date.now();
     expect(state.status).toBe('error');
     expect(state.lastError).toMatchObject({ code: 'DEVICE_NOT_FOUND' });
     expect(state.lastError!.message).toMatch(/^\[cam\] \[back\] cannot read frame file /);
-    expect(Math.abs(Date.parse(state.lastError!.at) - failedAt)).toBeLessThan(1000);
+    // The time of a failure seen here (this one, or a retry's): after the snapshot was asked for, before
+    // the state was read (ms precision).
+    expect(Date.parse(state.lastError!.at)).toBeGreaterThanOrEqual(askedAt - 1);
+    expect(Date.parse(state.lastError!.at)).toBeLessThanOrEqual(readAt + 1);
     expect(state.retryAt).not.toBeNull();
     expect(state.framesCaptured).toBe(0);
     const failing = await scrapeMetrics(url);

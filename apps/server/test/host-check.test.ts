@@ -2,12 +2,10 @@
 // addresses of its interfaces, its hostname and <hostname>.local, with any port) and to ALLOWED_HOSTS;
 // any other Host is refused with 421 JSON on every route, streams included. ALLOWED_HOSTS=* turns it off.
 import { hostname, networkInterfaces } from 'node:os';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { hostName } from '../src/host-check.js';
-import { cleanup, startServer } from './helpers.js';
+import { startServer } from './helpers.js';
 import { rawGet } from './raw-http.js';
-
-afterEach(cleanup);
 
 const interfaceAddresses = Object.values(networkInterfaces())
   .flatMap((addresses) => addresses ?? [])

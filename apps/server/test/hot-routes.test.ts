@@ -1,19 +1,14 @@
 // The stream and snapshot routes are served from node:http's `request` event before express, so their
 // `req` and `res` keep Node's own prototypes (express's Object.setPrototypeOf slows every later write of
 // a long-lived stream: issue 12); every other route is express's, as before.
-import { createServer, IncomingMessage, type Server, ServerResponse } from 'node:http';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { configFromEnv } from '../src/config.js';
 import { createApp, createCameras } from '../src/index.js';
 import { openStream } from './helpers.js';
 import { rawGet } from './raw-http.js';
-
-const running: { server: Server; close: () => Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((entry) => entry.close()));
-});
 
 /** The app in this process, on a real socket, noting each request's prototypes after the app took it. */
 async function serveApp() {
@@ -30,13 +25,12 @@ async function serveApp() {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const close = async () => {
+  onTestFinished(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
     app.close();
     await Promise.all(entries.map((entry) => entry.camera.close()));
-  };
-  running.push({ server, close });
+  });
   return { port: (server.address() as AddressInfo).port, seen };
 }
 

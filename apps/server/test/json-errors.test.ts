@@ -4,12 +4,10 @@
 // without the machine's paths.
 import { Agent, type IncomingMessage, request } from 'node:http';
 import pino from 'pino';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { createClientErrorLog } from '../src/json-errors.js';
-import { cameraStateOf, cleanup, getJson, startServer, startTwoCameras } from './helpers.js';
+import { cameraStateOf, getJson, startServer, startTwoCameras } from './helpers.js';
 import { rawGet } from './raw-http.js';
-
-afterEach(cleanup);
 
 /** A body that gives nothing of the server away: no stack frame, no file path. */
 function expectPrivate(text: string): void {

@@ -5,11 +5,9 @@
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { loadDriver } from '../src/drivers.js';
-import { cleanup, getJson, runServerToExit, startServer, tempDir } from './helpers.js';
-
-afterEach(cleanup);
+import { getJson, runServerToExit, startServer, tempDir } from './helpers.js';
 
 const corePackage = fileURLToPath(new URL('../../../packages/core/', import.meta.url));
 

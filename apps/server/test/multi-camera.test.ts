@@ -1,10 +1,9 @@
 // Several cameras in one process, over real sockets: each camera's own stream and snapshot routes, the
 // default camera behind the original routes and mjpg-streamer's, and JSON errors for unknown cameras and
 // bad parameters.
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   BACK_LABELS,
-  cleanup,
   FRAME_FILES,
   frameNumber,
   getJson,
@@ -16,8 +15,6 @@ import {
   startServer,
   startTwoCameras,
 } from './helpers.js';
-
-afterEach(cleanup);
 
 /** Asserts `stream` is a 200 Motion-JPEG response whose parts are all whole JPEGs. */
 function expectMjpeg(stream: MjpegStream): void {
@@ -53,9 +50,12 @@ describe('several cameras', () => {
     await Promise.all([front.waitForParts(1), back.waitForParts(1)]);
     const frontFrom = front.parts.length;
     const backFrom = back.parts.length;
+    const from = Date.now();
     await sleep(2000);
     const frontCount = front.parts.length - frontFrom;
     const backCount = back.parts.length - backFrom;
+    // Upper bounds against the time that really passed (a loaded machine sleeps longer than asked).
+    const seconds = (Date.now() - from) / 1000;
     expectMjpeg(front);
     expectMjpeg(back);
 
@@ -70,9 +70,9 @@ describe('several cameras', () => {
     );
     // 2 s at 10 fps and at 5 fps.
     expect(frontCount, 'front frames in 2 s').toBeGreaterThanOrEqual(16);
-    expect(frontCount).toBeLessThanOrEqual(23);
+    expect(frontCount).toBeLessThanOrEqual(Math.ceil(10 * seconds) + 3);
     expect(backCount, 'back frames in 2 s').toBeGreaterThanOrEqual(8);
-    expect(backCount).toBeLessThanOrEqual(12);
+    expect(backCount).toBeLessThanOrEqual(Math.ceil(5 * seconds) + 2);
 
     // One start per camera, each logged with its id.
     expect(proc.find({ msg: 'camera started' }).map((line) => line.camera)).toEqual(

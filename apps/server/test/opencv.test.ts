@@ -6,10 +6,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installSteps, isOpenCvAvailable, loadOpenCv, systemOpenCvVersion } from '@cam/driver-opencv';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   CHROMIUM,
-  cleanup,
   decodeWithFfmpeg,
   isWholeJpeg,
   launchChromium,
@@ -22,8 +21,6 @@ import {
   startServer,
 } from './helpers.js';
 import { waitForViewerCount } from './viewer-count.js';
-
-afterEach(cleanup);
 
 const WIDTH = 320;
 const HEIGHT = 240;

@@ -5,10 +5,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   cameraStateOf,
-  cleanup,
   isWholeJpeg,
   onCleanup,
   openStream,
@@ -17,10 +16,7 @@ import {
   startServer,
   tempDir,
   waitFor,
-  within,
 } from './helpers.js';
-
-afterEach(cleanup);
 
 const PI_PACKAGE = dirname(createRequire(import.meta.url).resolve('@cam/driver-pi/package.json'));
 const FIXTURES = join(PI_PACKAGE, 'test/fixtures');
@@ -153,13 +149,13 @@ describe('the server with CAMERA=pi (fake rpicam-vid)', () => {
       expect(isAlive(pid!)).toBe(true);
 
       proc.child.kill(signal);
-      expect(await within(proc.exited, 8000, `exit after ${signal}`)).toEqual({ code: 0, signal: null });
+      expect(await proc.waitForExit(8000, `exit after ${signal}`)).toEqual({ code: 0, signal: null });
       expect(isAlive(pid!), 'rpicam-vid after the server stopped').toBe(false);
       // The server stopped it by SIGINT, and it exited cleanly, before the server did.
       expect(fake.events()).toEqual(['start', 'SIGINT', 'exit 0']);
       expect(fake.pids()).toEqual([pid]);
 
-      expect(await within(stream.ended, 2000, 'stream end')).toEqual({ complete: true });
+      expect(await stream.waitForEnd(2000)).toEqual({ complete: true });
       expect(partsBeforeClose(stream.raw).every((part) => fakeFrame(part.body))).toBe(true);
       expect(proc.find({ msg: 'camera stopped', reason: 'closed' })).toHaveLength(1);
       expect(

@@ -1,8 +1,6 @@
 // The routes of the original design, served by the real server process and read over real sockets.
-import { afterEach, describe, expect, test } from 'vitest';
-import { cleanup, FRAME_FILES, frameNumber, isWholeJpeg, openStream, startServer } from './helpers.js';
-
-afterEach(cleanup);
+import { describe, expect, test } from 'vitest';
+import { FRAME_FILES, frameNumber, isWholeJpeg, openStream, startServer } from './helpers.js';
 
 describe('routes', () => {
   test('/ is an HTML page whose <img> shows the stream', async () => {

@@ -1,18 +1,8 @@
 // SIGTERM (docker stop, systemd) and SIGINT (Ctrl-C) end the server cleanly: every stream is ended by
 // the server, the camera is released, and the process exits with 0.
 import { request } from 'node:http';
-import { afterEach, describe, expect, test } from 'vitest';
-import {
-  cleanup,
-  frameNumber,
-  onCleanup,
-  openStream,
-  partsBeforeClose,
-  startServer,
-  within,
-} from './helpers.js';
-
-afterEach(cleanup);
+import { describe, expect, test } from 'vitest';
+import { frameNumber, onCleanup, openStream, partsBeforeClose, startServer } from './helpers.js';
 
 /** A keep-alive connection that has finished its request and now sits idle. */
 function idleKeepAliveConnection(port: number): Promise<void> {
@@ -41,13 +31,13 @@ describe('shutdown', () => {
       await idleKeepAliveConnection(port);
 
       proc.child.kill(signal);
-      const exit = await within(proc.exited, 5000, `exit after ${signal}`);
+      const exit = await proc.waitForExit(5000, `exit after ${signal}`);
       expect(exit).toEqual({ code: 0, signal: null });
       // The streams were ended, not cut when the grace period ran out: each ends complete, below.
 
       for (const stream of streams) {
         // The client saw the response end (not a reset), after the close delimiter `--frame--`.
-        expect(await within(stream.ended, 2000, 'stream end')).toEqual({ complete: true });
+        expect(await stream.waitForEnd(2000)).toEqual({ complete: true });
         const parts = partsBeforeClose(stream.raw);
         expect(parts.length).toBeGreaterThanOrEqual(2);
         expect(parts.map((part) => frameNumber(part.body))).not.toContain(undefined);
@@ -72,7 +62,7 @@ describe('shutdown', () => {
   test('SIGTERM right after "listening on" exits cleanly with 0', { timeout: 10_000 }, async () => {
     const { proc } = await startServer();
     proc.child.kill('SIGTERM');
-    expect(await within(proc.exited, 3000, 'exit after SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(await proc.waitForExit(3000, 'exit after SIGTERM')).toEqual({ code: 0, signal: null });
     const messages = proc.logs.map((line) => line.msg);
     expect(messages).toContain('shutting down');
     expect(messages.at(-1)).toBe('stopped');

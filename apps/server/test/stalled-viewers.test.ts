@@ -5,11 +5,10 @@
 import { writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { defaultMaxViewers } from '../src/limits.js';
 import {
   cameraStateOf,
-  cleanup,
   getJson,
   metricValue,
   onCleanup,
@@ -19,8 +18,6 @@ import {
   startServer,
   tempDir,
 } from './helpers.js';
-
-afterEach(cleanup);
 
 /** A client that asks for a stream and never reads a byte of it: its socket's buffers fill and stay full. */
 function stalledClient(

@@ -1,9 +1,7 @@
 // A bad configuration stops the real server at start: one line on stderr that names the variable and
 // what it accepts, exit code 1, and nothing ever listening.
-import { afterEach, describe, expect, test } from 'vitest';
-import { cleanup, occupyPort, runServerToExit } from './helpers.js';
-
-afterEach(cleanup);
+import { describe, expect, test } from 'vitest';
+import { occupyPort, runServerToExit } from './helpers.js';
 
 /** Asserts a refused start and returns its one stderr line. */
 async function refusedStart(env: Record<string, string>): Promise<string> {

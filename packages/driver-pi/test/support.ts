@@ -105,15 +105,6 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Waits until `condition()` holds, checking every 10 ms; fails after `timeout` ms saying `what`. */
-export async function waitUntil(condition: () => boolean, timeout: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** The error a promise rejects with (fails the test if it resolves). */
 export async function rejection(promise: Promise<unknown>): Promise<Error> {
   try {

@@ -1,9 +1,8 @@
-import { afterEach, expect, test, vi } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { createStreamHandler } from '../src/index.js';
 import { Scope, WAIT } from './support.js';
 
 const scope = new Scope();
-afterEach(() => scope.closeAll());
 
 const FRAME_SIZE = 256 * 1024;
 const INTERVAL = 20;

@@ -7,13 +7,12 @@
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { testJpegNumber } from '@cam/core/testing';
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { MjpegParser } from '../src/client.js';
 import { createStreamHandler } from '../src/index.js';
 import { isWholeJpeg, recordFrames, Scope, toolMissing, WAIT } from './support.js';
 
 const scope = new Scope();
-afterEach(() => scope.closeAll());
 
 /** A GET through node:http: the response and every body byte until the server ends it. */
 function get(port: number, path: string): Promise<{ res: http.IncomingMessage; body: Promise<Buffer> }> {

@@ -1,10 +1,9 @@
 import type { StopReason } from '@cam/core';
-import { afterEach, expect, test, vi } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { createStreamHandler } from '../src/index.js';
 import { nextEvent, Scope, WAIT } from './support.js';
 
 const scope = new Scope();
-afterEach(() => scope.closeAll());
 
 const IDLE_TIMEOUT = 300;
 

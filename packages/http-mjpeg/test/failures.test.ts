@@ -1,11 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { CameraError } from '@cam/core';
-import { afterEach, expect, test, vi } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { createStreamHandler } from '../src/index.js';
 import { type RawClient, type RawClientOptions, request, Scope, WAIT } from './support.js';
 
 const scope = new Scope();
-afterEach(() => scope.closeAll());
 
 const RETRY = 150;
 

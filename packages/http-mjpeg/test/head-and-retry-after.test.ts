@@ -1,9 +1,8 @@
-import { afterEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { createSnapshotHandler, createStreamHandler } from '../src/index.js';
 import { request, Scope } from './support.js';
 
 const scope = new Scope();
-afterEach(() => scope.closeAll());
 
 test('HEAD on the stream answers the stream headers and ends, instead of streaming forever', async () => {
   const camera = scope.camera({ interval: 10 });

@@ -1,11 +1,10 @@
 import http from 'node:http';
 import { testJpegNumber } from '@cam/core/testing';
-import { afterEach, expect, test, vi } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { createSnapshotHandler } from '../src/index.js';
 import { Scope, WAIT } from './support.js';
 
 const scope = new Scope();
-afterEach(() => scope.closeAll());
 
 interface Answer {
   status: number;

@@ -1,10 +1,9 @@
 import { testJpegNumber } from '@cam/core/testing';
-import { afterEach, expect, test, vi } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { createSnapshotHandler } from '../src/index.js';
 import { isWholeJpeg, recordFrames, request, Scope, WAIT } from './support.js';
 
 const scope = new Scope();
-afterEach(() => scope.closeAll());
 
 test('answers 200 image/jpeg with Content-Length and the newest frame of a running camera', async () => {
   const camera = scope.camera({ frameSize: 20_000 });

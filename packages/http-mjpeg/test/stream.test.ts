@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { testJpeg, testJpegNumber } from '@cam/core/testing';
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { createStreamHandler } from '../src/index.js';
 import { PART_END, partHeader, wholePart } from '../src/multipart.js';
 import {
@@ -15,7 +15,6 @@ import {
 } from './support.js';
 
 const scope = new Scope();
-afterEach(() => scope.closeAll());
 
 describe('stream: response and part format', () => {
   test('answers 200 multipart/x-mixed-replace with no-cache headers, sent with the first frame', async () => {

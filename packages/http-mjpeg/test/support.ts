@@ -8,6 +8,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { BaseCamera, Frame } from '@cam/core';
 import { TestCamera, type TestCameraOptions, testJpegNumber } from '@cam/core/testing';
+import { onTestFinished } from 'vitest';
 import { MjpegParser, type MjpegPart } from '../src/client.js';
 import type { RequestHandler } from '../src/index.js';
 
@@ -31,12 +32,20 @@ export async function nextEvent<T extends unknown[]>(
   }
 }
 
-/** Collects things to close after each test; `closeAll` closes them newest first, ignoring errors. */
+/**
+ * Opens what tests use and closes it when the test finishes, newest first, through vitest's
+ * onTestFinished. Use it from inside a test.
+ */
 export class Scope {
-  readonly #closers: Array<() => unknown> = [];
-
+  /** Runs `closer` when the current test finishes; errors are ignored (closing is best effort). */
   add(closer: () => unknown): void {
-    this.#closers.push(closer);
+    onTestFinished(async () => {
+      try {
+        await closer();
+      } catch {
+        // already closed
+      }
+    });
   }
 
   /** A TestCamera closed after the test; idle timeouts are long unless the test sets them. */
@@ -56,16 +65,6 @@ export class Scope {
     const client = await RawClient.connect(port, path, options);
     this.add(() => client.destroy());
     return client;
-  }
-
-  async closeAll(): Promise<void> {
-    while (this.#closers.length) {
-      try {
-        await this.#closers.pop()!();
-      } catch {
-        // closing is best effort
-      }
-    }
   }
 }
 

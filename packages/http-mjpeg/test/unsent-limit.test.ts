@@ -3,13 +3,12 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { createStreamHandler } from '../src/index.js';
 import { DEFAULT_MAX_UNSENT_BYTES } from '../src/unsent-limit.js';
 import { Scope, toolMissing, WAIT } from './support.js';
 
 const scope = new Scope();
-afterEach(() => scope.closeAll());
 
 const IPPROTO_TCP = 6;
 const TCP_NOTSENT_LOWAT = 25;

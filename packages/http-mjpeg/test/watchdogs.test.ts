@@ -2,12 +2,11 @@
 // watchdog: stream viewers must see it as any failure, never hang.
 import type { CameraError } from '@cam/core';
 import { testJpeg, testJpegNumber } from '@cam/core/testing';
-import { afterEach, expect, test, vi } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { createStreamHandler } from '../src/index.js';
 import { request, Scope } from './support.js';
 
 const scope = new Scope();
-afterEach(() => scope.closeAll());
 
 const OFFLINE = testJpeg(999_999);
 const OFFLINE_NUMBER = 999_999;

@@ -3,7 +3,6 @@ import { type IncomingMessage, request } from 'node:http';
 import { MjpegParser, type MjpegPart } from '@cam/http-mjpeg/client';
 import { vi } from 'vitest';
 import { onCleanup } from './cleanup.js';
-import { within } from './timing.js';
 
 export interface StreamEnd {
   /** True when the whole response arrived (the server ended it), false when the connection was cut. */
@@ -18,6 +17,8 @@ export class MjpegStream {
   parseError: Error | undefined;
   /** Resolves when the response is over, either way. */
   readonly ended: Promise<StreamEnd>;
+  /** How the response ended, once it has (for vi.waitFor); undefined while it goes on. */
+  end: StreamEnd | undefined;
   readonly #parser = new MjpegParser();
   #over = false;
 
@@ -35,7 +36,8 @@ export class MjpegStream {
     this.ended = new Promise((resolve) => {
       response.once('close', () => {
         this.#over = true;
-        resolve({ complete: response.complete });
+        this.end = { complete: response.complete };
+        resolve(this.end);
       });
     });
     response.on('error', () => {}); // a cut connection shows as complete: false
@@ -65,6 +67,17 @@ export class MjpegStream {
     );
   }
 
+  /** How the response ended, waiting for its end (vi.waitFor) up to `timeout` ms. */
+  waitForEnd(timeout = 2000): Promise<StreamEnd> {
+    return vi.waitFor(
+      () => {
+        if (!this.end) throw new Error(`the stream has not ended after ${timeout} ms`);
+        return this.end;
+      },
+      { timeout, interval: 5 },
+    );
+  }
+
   /** Leaves as a browser tab does when it closes: the connection goes away. */
   close(): void {
     this.response.destroy();
@@ -76,20 +89,23 @@ export class MjpegStream {
   }
 }
 
-/** GETs `path` on its own connection and resolves once the response headers arrived. */
+/**
+ * GETs `path` on its own connection and resolves once the response headers arrived; fails if they have
+ * not after `timeout` ms (node's request timeout, lifted once they are there: a stream may go quiet).
+ */
 export function openStream(port: number, path = '/video_feed', timeout = 5000): Promise<MjpegStream> {
-  return within(
-    new Promise<MjpegStream>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) =>
-        resolve(new MjpegStream(res)),
-      );
-      req.once('error', reject);
-      onCleanup(() => req.destroy());
-      req.end();
-    }),
-    timeout,
-    `response headers for ${path}`,
-  );
+  return new Promise<MjpegStream>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      req.setTimeout(0);
+      resolve(new MjpegStream(res));
+    });
+    req.setTimeout(timeout, () =>
+      req.destroy(new Error(`no response headers for ${path} after ${timeout} ms`)),
+    );
+    req.once('error', reject);
+    onCleanup(() => req.destroy());
+    req.end();
+  });
 }
 
 /** `--frame--\r\n`: how the server ends a stream on purpose. */

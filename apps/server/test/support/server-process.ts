@@ -3,8 +3,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { vi } from 'vitest';
 import { onCleanup } from './cleanup.js';
-import { within } from './timing.js';
 
 /** The server's entry point, as built by `pnpm turbo run build`. */
 export const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -40,7 +40,6 @@ export class ServerProcess {
   readonly exited: Promise<Exit>;
   #exit: Exit | undefined;
   #partial = '';
-  readonly #listeners = new Set<() => void>();
 
   /** `args` are the server's command-line arguments, such as `['--config', path]`. */
   constructor(env: Record<string, string | undefined>, args: readonly string[] = []) {
@@ -56,7 +55,6 @@ export class ServerProcess {
     this.exited = new Promise((resolve) => {
       this.child.once('close', (code, signal) => {
         this.#exit = { code, signal };
-        this.#notify();
         resolve(this.#exit);
       });
     });
@@ -78,30 +76,37 @@ export class ServerProcess {
     return this.logs.slice(from).filter((line) => matches(line, match));
   }
 
-  /** The first line at or after index `from` that matches, waiting for it up to `timeout` ms. */
-  waitForLog(match: LogMatch, options: { from?: number; timeout?: number } = {}): Promise<LogLine> {
+  /**
+   * The first line at or after index `from` that matches, waiting for it (vi.waitFor) up to `timeout` ms;
+   * fails at once if the server exits without logging it.
+   */
+  async waitForLog(match: LogMatch, options: { from?: number; timeout?: number } = {}): Promise<LogLine> {
     const { from = 0, timeout = 5000 } = options;
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const found = this.logs.slice(from).find((line) => matches(line, match));
-        if (found) return finish(() => resolve(found));
-        if (this.#exit) return finish(() => reject(new Error(`server exited before logging ${describe()}`)));
-      };
-      const describe = () =>
-        `${typeof match === 'function' ? 'a matching line' : JSON.stringify(match)}` +
-        ` (exit ${JSON.stringify(this.#exit)}; stderr ${JSON.stringify(this.stderr)}; log:\n${this.stdout})`;
-      const timer = setTimeout(
-        () => finish(() => reject(new Error(`no log line ${describe()} within ${timeout} ms`))),
-        timeout,
-      );
-      const finish = (settle: () => void) => {
-        clearTimeout(timer);
-        this.#listeners.delete(check);
-        settle();
-      };
-      this.#listeners.add(check);
-      check();
-    });
+    const what = () =>
+      `${typeof match === 'function' ? 'a matching line' : JSON.stringify(match)}` +
+      ` (exit ${JSON.stringify(this.#exit)}; stderr ${JSON.stringify(this.stderr)}; log:\n${this.stdout})`;
+    // Settles on the line, or on the exit (lines are all parsed by then: 'close' comes after stdout ends).
+    const found = await vi.waitFor(
+      () => {
+        const line = this.logs.slice(from).find((candidate) => matches(candidate, match));
+        if (line || this.#exit) return { line };
+        throw new Error(`no log line ${what()}`);
+      },
+      { timeout, interval: 10 },
+    );
+    if (!found.line) throw new Error(`server exited before logging ${what()}`);
+    return found.line;
+  }
+
+  /** The exit status once the process has ended, waiting for it (vi.waitFor) up to `timeout` ms. */
+  waitForExit(timeout: number, what = 'the server to exit'): Promise<Exit> {
+    return vi.waitFor(
+      () => {
+        if (!this.#exit) throw new Error(`waiting for ${what}: still running after ${timeout} ms`);
+        return this.#exit;
+      },
+      { timeout, interval: 10 },
+    );
   }
 
   /** Sends `signal` (default SIGKILL) if the process still runs, and waits for it to end. */
@@ -122,11 +127,6 @@ export class ServerProcess {
         this.logs.push({ level: -1, time: Date.now(), msg: text });
       }
     }
-    this.#notify();
-  }
-
-  #notify(): void {
-    for (const listener of [...this.#listeners]) listener();
   }
 }
 
@@ -167,7 +167,7 @@ export async function runServerToExit(
   args: readonly string[] = [],
 ): Promise<Exit & { stdout: string; stderr: string; logs: LogLine[] }> {
   const proc = new ServerProcess(env, args);
-  const exit = await within(proc.exited, timeout, `server with ${JSON.stringify(env)} did not exit`);
+  const exit = await proc.waitForExit(timeout, `the server with ${JSON.stringify(env)} to exit`);
   return { ...exit, stdout: proc.stdout, stderr: proc.stderr, logs: proc.logs };
 }
 

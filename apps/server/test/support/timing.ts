@@ -1,18 +1,5 @@
-// Timing: a bound on a promise, and a pause.
+// Timing: a pause, for tests that must let time pass (a camera left alone, a client that is slow) —
+// node's own promise timer. To wait for something to happen, use vitest's vi.waitFor over the state
+// that shows it.
 
-/** Rejects with `message` if `promise` has not settled after `ms`. */
-export async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${message}`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { setTimeout as sleep } from 'node:timers/promises';

@@ -4,7 +4,6 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { onCleanup } from './cleanup.js';
 import type { Exit } from './server-process.js';
-import { within } from './timing.js';
 
 /**
  * Whether a test that needs `name` (a command on PATH, or an absolute path) can run. When it is missing,
@@ -57,8 +56,15 @@ export async function run(
   args: string[],
   options: { cwd?: string; timeout?: number } = {},
 ): Promise<RunResult> {
-  const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  const unregister = onCleanup(() => child.kill('SIGKILL'));
+  const timeout = options.timeout ?? 15_000;
+  // node kills the child after `timeout` ms; nothing else kills it while run() waits.
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout,
+    killSignal: 'SIGKILL',
+  });
+  onCleanup(() => child.kill('SIGKILL'));
   const stdout: Buffer[] = [];
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -67,16 +73,12 @@ export async function run(
   });
   const done = new Promise<RunResult>((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(stdout), stderr }));
+    child.once('close', (code, signal) => {
+      if (child.killed) reject(new Error(`${command} ${args.join(' ')} did not end within ${timeout} ms`));
+      else resolve({ code, signal, stdout: Buffer.concat(stdout), stderr });
+    });
   });
-  try {
-    return await within(done, options.timeout ?? 15_000, `${command} ${args.join(' ')}`);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  } finally {
-    unregister();
-  }
+  return done;
 }
 
 /** Decodes a JPEG file with ffmpeg into raw RGB (proof that it is a whole, valid image). */
