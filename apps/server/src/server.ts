@@ -46,6 +46,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   });
   // Checking connections every second (Node's default: 30 s) makes the header timeout bite on time.
   const server = createServer({ connectionsCheckingInterval: 1000 }, app.listener);
+  server.on('upgrade', app.upgrade);
   server.timeout = IDLE_CONNECTION_TIMEOUT_MS;
   server.headersTimeout = 10_000;
   server.requestTimeout = IDLE_CONNECTION_TIMEOUT_MS;
