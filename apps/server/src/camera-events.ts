@@ -27,11 +27,21 @@ export class CameraEventStream {
     this.#entries = entries;
     this.#stateOf = stateOf;
     for (const entry of entries) {
-      const changed = () => this.#changed(entry);
+      // A run's first frame turns the camera from starting to running: that is news too.
+      let awaitingFrame = false;
+      const changed = () => {
+        awaitingFrame = entry.camera.state.status === 'starting';
+        this.#changed(entry);
+      };
+      const onFrame = () => {
+        if (awaitingFrame) changed();
+      };
       const events = ['start', 'stop', 'failure', 'viewers', 'abandoned'] as const;
       for (const event of events) entry.camera.on(event, changed);
+      entry.camera.on('frame', onFrame);
       this.#unsubscribe.push(() => {
         for (const event of events) entry.camera.off(event, changed);
+        entry.camera.off('frame', onFrame);
       });
     }
     let ticks = 0;

@@ -38,6 +38,15 @@ export function describeStatus(state: CameraState): { label: string; kind: strin
     const reason = state.lastError ? state.lastError.message : 'closed';
     return { label: `offline${since}`, kind: 'offline', reason };
   }
+  // Retrying after a failure, with no frame since: still offline, and still for that reason.
+  const failedLast = state.lastError && (!state.lastFrameAt || state.lastError.at >= state.lastFrameAt);
+  if (state.status === 'starting' && state.lastError && failedLast) {
+    return {
+      label: `offline since ${clock(state.lastError.at)}, retrying`,
+      kind: 'offline',
+      reason: state.lastError.message,
+    };
+  }
   if (state.status === 'stopping') return { label: 'idle', kind: 'idle', reason: '' };
   return { label: state.status, kind: state.status, reason: '' };
 }
