@@ -1,6 +1,7 @@
 // A camera's page: the live <img> stream (the browser's own MJPEG support), with a per-view rate,
 // snapshot download, fullscreen, keyboard shortcuts and the state panel from /api/events.
-import { type CameraState, describeStatus, pageConfig, watchStates } from './state.js';
+import { pageConfig, watchStates } from './state.js';
+import { type CameraState, describeStatus } from './status.js';
 
 const config = pageConfig();
 const camera = config.camera!;

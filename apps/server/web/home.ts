@@ -1,7 +1,8 @@
 // The home page: a live tile per camera. Frames come over one WebSocket (FrameChannel) for the tiles on
 // screen in a visible tab, at the tile rate chosen in the header; state comes from /api/events.
 import { FrameChannel } from './frame-channel.js';
-import { type CameraState, describeStatus, pageConfig, watchStates } from './state.js';
+import { pageConfig, watchStates } from './state.js';
+import { type CameraState, describeStatus } from './status.js';
 
 const TILE_RATES = [1, 5, 15, 0];
 const DEFAULT_TILE_RATE = 5;
