@@ -56,6 +56,11 @@ export class FrameSocketServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const path = (req.url ?? '').split('?')[0];
     if (path !== FRAME_SOCKET_PATH) return false;
+    if (!sameOrigin(req)) {
+      // Browsers let any site open a WebSocket anywhere: another site's page must not read the cameras.
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return true;
+    }
     // The server's idle-connection timeout does not apply: the channel is quiet while no tile is shown.
     (socket as Socket).setTimeout?.(0);
     this.#server.handleUpgrade(req, socket, head, (ws) => this.#server.emit('connection', ws, req));
@@ -142,6 +147,17 @@ export class FrameSocketServer {
       feed.viewer.bytesSent += prefix.length + frame.data.length;
       await Promise.race([painted, delay(PAINT_TIMEOUT_MS)]);
     }
+  }
+}
+
+/** True without an `Origin` (not a browser), or when the page's origin is this server's own host. */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
   }
 }
 

@@ -88,6 +88,19 @@ describe('/api/frames', () => {
     good.socket.close();
   });
 
+  test("a page of another origin is refused (403): it must not read the cameras' frames", async () => {
+    const { url, cameras } = await startWebServer(['a'], 10);
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/frames`, {
+      origin: 'http://evil.example',
+    });
+    const error = await new Promise<Error>((resolve) => socket.once('error', resolve));
+    expect(error.message).toMatch(/403/);
+    expect(cameras[0]!.state.viewers).toBe(0);
+    const same = new WebSocket(`${url.replace(/^http/, 'ws')}/api/frames`, { origin: url });
+    await new Promise((resolve, reject) => same.once('open', resolve).once('error', reject));
+    same.close();
+  });
+
   test('an upgrade on another path is refused', async () => {
     const { url } = await startWebServer(['a'], 10);
     const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/other`);

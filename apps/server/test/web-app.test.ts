@@ -189,6 +189,24 @@ describe.each(engines)('the web app in $name', (engine) => {
     await page.close();
   });
 
+  test('only tiles on screen receive frames: scrolled away, a camera loses its viewer', {
+    timeout: 60_000,
+  }, async (ctx) => {
+    const page = await open(ctx, PHONE);
+    const ids = cameraIds(12);
+    const server = await startWebServer(ids, 2);
+    const watched = () => server.cameras.filter((camera) => camera.state.viewers > 0).map((c) => c.name);
+    await page.goto(`${server.url}/`);
+    await vi.waitFor(() => expect(watched()).toContain('cam-1'), 10_000);
+    expect(watched()).not.toContain('cam-12');
+    await page.evaluate('window.scrollTo(0, document.body.scrollHeight)');
+    await vi.waitFor(() => {
+      expect(watched()).toContain('cam-12');
+      expect(watched()).not.toContain('cam-1');
+    }, 10_000);
+    await page.close();
+  });
+
   test("a failing camera's tile shows offline and the reason within 2 s, and goes live again on recovery", {
     timeout: 60_000,
   }, async (ctx) => {

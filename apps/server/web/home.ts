@@ -66,6 +66,7 @@ document.addEventListener('keydown', (event) => {
   const order = [...tiles.values()];
   const current = order.indexOf(document.activeElement as HTMLElement);
   if (!['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'].includes(event.key)) return;
+  if (current < 0 && document.activeElement !== document.body) return; // e.g. the rate choice has the keys
   event.preventDefault();
   if (current < 0) return order[0]?.focus();
   const top = order[current]!.offsetTop;
