@@ -132,6 +132,25 @@ describe.each(engines)('the web app in $name', (engine) => {
     expect(median(lags), `lags ${lags.join(', ')} ms`).toBeLessThan(50);
   });
 
+  test('when frames pause, the last one is on screen without waiting for the next', {
+    timeout: 60_000,
+  }, async (ctx) => {
+    const page = await open(ctx);
+    const server = await startWebServer(['slow'], 0.125); // a frame every 8 s
+    const captures = recordCaptures(server.cameras[0]!);
+    await page.goto(`${server.url}/cameras/slow`);
+    await vi.waitFor(() => page.evaluate<boolean>(watchPixels("document.getElementById('stream')")), 10_000);
+    await vi.waitFor(async () => {
+      const changes = await page.evaluate<Change[]>('window.__changes');
+      expect(changes.map((change) => colourFrame(change.rgb))).toContain(1);
+    }, 5000);
+    expect(
+      captures.map((capture) => capture.frame),
+      'frames captured when the first was on screen',
+    ).toEqual([1]);
+    await page.close();
+  });
+
   // Measured, not guessed: without the next part's headers sent early, Blink and WebKit show each frame a
   // whole interval late (so their User-Agents get them); Gecko paints at the delimiter and needs nothing.
   const paintsOnNextHeaders = engine.name !== 'firefox';
