@@ -278,7 +278,10 @@ describe.each(engines)('the web app in $name', (engine) => {
       await vi.waitFor(async () => expect(await tileFrames(page, ['porch'])).not.toEqual([null]), 10_000);
       await vi.waitFor(async () => expect((await tileText(page, 'attic')).kind).toBe('offline'), 10_000);
       // once the figures are past their first second (the rate is measured over time)
-      await vi.waitFor(async () => expect((await tileText(page, 'porch')).figures).toMatch(/^[1-9]/), 10_000);
+      await vi.waitFor(
+        async () => expect((await tileText(page, 'porch')).figures).toMatch(/^[1-9][\d.]* fps · 1 viewer$/),
+        10_000,
+      );
       const home = `${SCREENSHOTS}${engine.name}-home-${size}.png`;
       await page.screenshot(home);
       await page.goto(`${server.url}/cameras/garage`);
