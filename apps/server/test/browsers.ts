@@ -123,8 +123,8 @@ export function webkitEngine(): Engine {
           port,
           path: '/',
           logLevel: 'error',
-          connectionRetryCount: 20,
-          connectionRetryTimeout: 15_000,
+          connectionRetryCount: 1,
+          connectionRetryTimeout: 60_000,
           capabilities: {
             browserName: 'MiniBrowser',
             'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
@@ -135,7 +135,21 @@ export function webkitEngine(): Engine {
       const session = browser;
       await session.setWindowSize(width, height);
       return {
-        goto: (url) => session.url(url) as Promise<unknown> as Promise<void>,
+        // Through the page, not WebDriver's navigation command, which waits for the load event and, on a
+        // loaded machine, is sometimes not answered in time; the client's retry of it then blocks the
+        // driver for good. Ready when the new document is parsed.
+        async goto(url) {
+          await session.execute(`location.href = ${JSON.stringify(url)}`);
+          await session.waitUntil(
+            async () => {
+              const state = (await session
+                .execute('return [location.href, document.readyState]')
+                .catch(() => ['', 'loading'])) as string[];
+              return state[0] === url && state[1] !== 'loading';
+            },
+            { timeout: 15_000, interval: 50 },
+          );
+        },
         evaluate: (expression) => session.execute(`return (${expression});`) as never,
         setSize: (w, h) => session.setWindowSize(w, h),
         screenshot: async (path) => void (await session.saveScreenshot(path)),

@@ -22,7 +22,8 @@ const { x, y } = BACKGROUND_PROBE;
 /**
  * In the page: every 5 ms, reads the background pixel of what `source` (an expression giving an <img>
  * or a <canvas>) shows now, and notes each change of colour with its time (Date.now(): the server's
- * clock, on this machine). An <img> is read through createImageBitmap, as it is displayed.
+ * clock, on this machine). An <img> is read through createImageBitmap, as it is displayed; a canvas
+ * directly.
  */
 function watchPixels(source: string): string {
   return `(() => {
@@ -37,10 +38,15 @@ function watchPixels(source: string): string {
     busy = true;
     try {
       const at = Date.now();
-      const bitmap = await createImageBitmap(element);
-      context.drawImage(bitmap, 0, 0);
-      bitmap.close();
-      const rgb = Array.from(context.getImageData(${x}, ${y}, 1, 1).data.slice(0, 3));
+      let rgb;
+      if (element.tagName === 'CANVAS') {
+        rgb = Array.from(element.getContext('2d').getImageData(${x}, ${y}, 1, 1).data.slice(0, 3));
+      } else {
+        const bitmap = await createImageBitmap(element);
+        context.drawImage(bitmap, 0, 0);
+        bitmap.close();
+        rgb = Array.from(context.getImageData(${x}, ${y}, 1, 1).data.slice(0, 3));
+      }
       const key = rgb.join(',');
       if (key !== last) { last = key; window.__changes.push({ at, rgb }); }
     } catch {} finally { busy = false; }
@@ -191,7 +197,7 @@ describe.each(engines)('the web app in $name', (engine) => {
   }, async (ctx) => {
     const page = await open(ctx, { width: 1600, height: 1200 });
     const ids = cameraIds(12);
-    const server = await startWebServer(ids, 2);
+    const server = await startWebServer(ids, 5);
     await page.goto(`${server.url}/`);
     const seen = ids.map(() => new Set<number>());
     await vi.waitFor(
@@ -213,7 +219,7 @@ describe.each(engines)('the web app in $name', (engine) => {
   }, async (ctx) => {
     const page = await open(ctx, PHONE);
     const ids = cameraIds(12);
-    const server = await startWebServer(ids, 2);
+    const server = await startWebServer(ids, 5);
     const watched = () => server.cameras.filter((camera) => camera.state.viewers > 0).map((c) => c.name);
     await page.goto(`${server.url}/`);
     await vi.waitFor(() => expect(watched()).toContain('cam-1'), 10_000);

@@ -21,6 +21,16 @@ fps.addEventListener('change', () => {
   img.src = fps.value ? `${base}/stream?fps=${fps.value}` : `${base}/stream`;
 });
 
+// Leaving the page ends the stream at once (a browser keeps at most 6 connections per host, and a page
+// kept in the back/forward cache would hold this one); coming back from that cache starts it again.
+addEventListener('pagehide', () => {
+  img.dataset.src = img.src;
+  img.removeAttribute('src');
+});
+addEventListener('pageshow', (event) => {
+  if (event.persisted && img.dataset.src) img.src = img.dataset.src;
+});
+
 // A fresh snapshot each time, named after the camera and the moment.
 snapshot.addEventListener('click', () => {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -9,11 +9,22 @@ export class FrameChannel {
   readonly #url: string;
   readonly #paint: (camera: string, frame: Blob) => Promise<void>;
   readonly #decoder = new TextDecoder();
+  #leaving = false;
 
   constructor(root: string, paint: (camera: string, frame: Blob) => Promise<void>) {
     this.#url = new URL(`${root}api/frames`, location.href).href.replace(/^http/, 'ws');
     this.#paint = paint;
     this.#connect();
+    // Not while the page is in the back/forward cache: the server would keep sending its tiles.
+    addEventListener('pagehide', () => {
+      this.#leaving = true;
+      this.#socket?.close();
+    });
+    addEventListener('pageshow', (event) => {
+      if (!event.persisted) return;
+      this.#leaving = false;
+      this.#connect();
+    });
   }
 
   /** The cameras wanted now, each with its rate (0: the camera's own); every other camera stops. */
@@ -38,6 +49,8 @@ export class FrameChannel {
           if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ painted: camera }));
         });
     };
-    socket.onclose = () => setTimeout(() => this.#connect(), 1000);
+    socket.onclose = () => {
+      if (!this.#leaving) setTimeout(() => this.#connect(), 1000);
+    };
   }
 }

@@ -13,9 +13,20 @@ export function pageConfig(): PageConfig {
   return JSON.parse(document.getElementById('cam-config')!.textContent!) as PageConfig;
 }
 
-/** The server's events, re-connecting by themselves (EventSource does) after a drop. */
-export function watchStates(root: string, onState: (state: CameraState) => void): EventSource {
-  const events = new EventSource(`${root}api/events`);
-  events.addEventListener('state', (event) => onState(JSON.parse((event as MessageEvent<string>).data)));
-  return events;
+/**
+ * The server's events, re-connecting by themselves (EventSource does) after a drop. Closed when the page
+ * is left: a browser keeps at most 6 connections per host, and a page kept in the back/forward cache
+ * would otherwise hold one; opened again if the page is shown from that cache.
+ */
+export function watchStates(root: string, onState: (state: CameraState) => void): void {
+  let events: EventSource | undefined;
+  const open = () => {
+    events = new EventSource(`${root}api/events`);
+    events.addEventListener('state', (event) => onState(JSON.parse((event as MessageEvent<string>).data)));
+  };
+  open();
+  addEventListener('pagehide', () => events?.close());
+  addEventListener('pageshow', (event) => {
+    if (event.persisted) open();
+  });
 }
