@@ -15,6 +15,12 @@ import { cameraIds, startWebServer, type UnpluggableCamera } from './web-server.
 const STRICT = process.env.CAM_TEST_STRICT === '1';
 const SCREENSHOTS = fileURLToPath(new URL('../test-output/screenshots/', import.meta.url));
 const DESKTOP = { width: 1280, height: 800 };
+/**
+ * The latency measurements read milliseconds on a machine that other test files load too (two cores,
+ * browsers and servers in parallel): one whose median was pushed over by a burst of load elsewhere runs
+ * again, up to twice. A real regression (a frame shown an interval late) fails every run.
+ */
+const LATENCY_RETRIES = 2;
 const PHONE = { width: 390, height: 844 };
 
 const { x, y } = BACKGROUND_PROBE;
@@ -125,6 +131,7 @@ describe.each(engines)('the web app in $name', (engine) => {
 
   test('camera page, 1 fps: each frame is on screen within 50 ms of its capture (median of 8+)', {
     timeout: 90_000,
+    retry: LATENCY_RETRIES,
   }, async (ctx) => {
     const page = await open(ctx);
     const server = await startWebServer(['front'], 1);
@@ -162,6 +169,7 @@ describe.each(engines)('the web app in $name', (engine) => {
   const paintsOnNextHeaders = engine.name !== 'firefox';
   test(`without advance headers, frames are ${paintsOnNextHeaders ? 'a whole interval late' : 'still on time'}`, {
     timeout: 90_000,
+    retry: LATENCY_RETRIES,
   }, async (ctx) => {
     const page = await open(ctx);
     const server = await startWebServer(['front'], 1);
@@ -179,6 +187,7 @@ describe.each(engines)('the web app in $name', (engine) => {
 
   test('grid tile, 1 fps: each frame is on screen within 50 ms of its capture (median of 8+)', {
     timeout: 90_000,
+    retry: LATENCY_RETRIES,
   }, async (ctx) => {
     const page = await open(ctx);
     const server = await startWebServer(['front', 'back'], 1);
@@ -282,7 +291,10 @@ describe.each(engines)('the web app in $name', (engine) => {
       await page.setSize(dimensions.width, dimensions.height);
       await page.goto(`${server.url}/`);
       await vi.waitFor(async () => expect(await tileFrames(page, ['porch'])).not.toEqual([null]), 10_000);
-      await vi.waitFor(async () => expect((await tileText(page, 'attic')).kind).toBe('offline'), 10_000);
+      // (on a phone the attic's tile is off screen: unwatched, the failed camera is simply idle)
+      if (size === 'desktop') {
+        await vi.waitFor(async () => expect((await tileText(page, 'attic')).kind).toBe('offline'), 10_000);
+      }
       // once the figures are past their first second (the rate is measured over time)
       await vi.waitFor(
         async () => expect((await tileText(page, 'porch')).figures).toMatch(/^[1-9][\d.]* fps · 1 viewer$/),
