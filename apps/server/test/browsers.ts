@@ -112,9 +112,11 @@ export function webkitEngine(): Engine {
         const display = await startXvfb(children);
         const port = await freePort();
         profile = mkdtempSync(join(tmpdir(), 'cam-webkit-'));
+        // In a process group of its own, so that ending the group also ends the MiniBrowser it starts.
         const driver = spawn('WebKitWebDriver', [`--port=${port}`], {
           env: { ...process.env, DISPLAY: display, HOME: profile },
           stdio: 'ignore',
+          detached: true,
         });
         children.push(driver);
         const { remote } = await import('webdriverio');
@@ -157,8 +159,15 @@ export function webkitEngine(): Engine {
       };
     },
     async close() {
-      await browser?.deleteSession().catch(() => undefined);
-      for (const child of children.reverse()) child.kill();
+      const ended = browser?.deleteSession().catch(() => undefined);
+      await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      for (const child of children.reverse()) {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid); // the group: the driver and its browser
+        } catch {
+          child.kill(); // not a group leader (Xvfb)
+        }
+      }
       if (profile) rmSync(profile, { recursive: true, force: true });
     },
   };

@@ -287,9 +287,11 @@ describe.each(engines)('the web app in $name', (engine) => {
     const server = await startWebServer(['porch', 'garage', 'garden', 'attic'], 2);
     server.cameras[3]!.unplugged = true;
     mkdirSync(SCREENSHOTS, { recursive: true });
-    for (const [size, dimensions] of Object.entries({ desktop: DESKTOP, phone: PHONE })) {
+    const sizes = Object.entries({ desktop: DESKTOP, phone: PHONE });
+    // Each page opened once and shown at both sizes: no navigation away from a live stream.
+    await page.goto(`${server.url}/`);
+    for (const [size, dimensions] of sizes) {
       await page.setSize(dimensions.width, dimensions.height);
-      await page.goto(`${server.url}/`);
       await vi.waitFor(async () => expect(await tileFrames(page, ['porch'])).not.toEqual([null]), 10_000);
       // (on a phone the attic's tile is off screen: unwatched, the failed camera is simply idle)
       if (size === 'desktop') {
@@ -300,9 +302,11 @@ describe.each(engines)('the web app in $name', (engine) => {
         async () => expect((await tileText(page, 'porch')).figures).toMatch(/^[1-9][\d.]* fps · 1 viewer$/),
         10_000,
       );
-      const home = `${SCREENSHOTS}${engine.name}-home-${size}.png`;
-      await page.screenshot(home);
-      await page.goto(`${server.url}/cameras/garage`);
+      await page.screenshot(`${SCREENSHOTS}${engine.name}-home-${size}.png`);
+    }
+    await page.goto(`${server.url}/cameras/garage`);
+    for (const [size, dimensions] of sizes) {
+      await page.setSize(dimensions.width, dimensions.height);
       await vi.waitFor(
         async () => expect(await page.evaluate("document.getElementById('stream').naturalWidth")).toBe(640),
         10_000,
@@ -312,10 +316,12 @@ describe.each(engines)('the web app in $name', (engine) => {
           expect(await page.evaluate("document.getElementById('state').textContent")).toMatch(/rate[1-9]/),
         10_000,
       );
-      const camera = `${SCREENSHOTS}${engine.name}-camera-${size}.png`;
-      await page.screenshot(camera);
-      for (const file of [home, camera]) {
-        expect(readFileSync(file).subarray(1, 4).toString()).toBe('PNG');
+      await page.screenshot(`${SCREENSHOTS}${engine.name}-camera-${size}.png`);
+    }
+    for (const [size] of sizes) {
+      for (const name of ['home', 'camera']) {
+        const file = `${SCREENSHOTS}${engine.name}-${name}-${size}.png`;
+        expect(readFileSync(file).subarray(1, 4).toString(), file).toBe('PNG');
       }
     }
     await page.close();
