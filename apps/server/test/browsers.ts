@@ -135,6 +135,11 @@ export function webkitEngine(): Engine {
         });
       }
       const session = browser;
+      // A window per page, closed after: navigating away from a page that showed a live MJPEG stream
+      // sometimes never completes in WebKitGTK under WebDriver.
+      const first = (await session.getWindowHandles())[0]!;
+      const { handle } = await session.createWindow('window');
+      await session.switchToWindow(handle);
       await session.setWindowSize(width, height);
       return {
         // Through the page, not WebDriver's navigation command, which waits for the load event and, on a
@@ -155,7 +160,10 @@ export function webkitEngine(): Engine {
         evaluate: (expression) => session.execute(`return (${expression});`) as never,
         setSize: (w, h) => session.setWindowSize(w, h),
         screenshot: async (path) => void (await session.saveScreenshot(path)),
-        close: async () => undefined, // one window for the whole session: the next test navigates it
+        async close() {
+          await session.closeWindow();
+          await session.switchToWindow(first);
+        },
       };
     },
     async close() {
