@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { BaseCamera, Viewer } from '@cam/core';
 import {
   createSnapshotHandler,
@@ -8,16 +9,19 @@ import {
 } from '@cam/http-mjpeg';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import { CameraEventStream } from './camera-events.js';
 import { cameraState } from './camera-state.js';
 import type { CameraEntry } from './cameras.js';
+import { FrameSocketServer } from './frame-socket.js';
 import { createHostCheck } from './host-check.js';
 import { matchHotRoute } from './hot-routes.js';
 import { type ClientErrorLog, createClientErrorLog, sendJsonError } from './json-errors.js';
 import { defaultMaxViewers } from './limits.js';
 import { createBytesSentMetric, createMetrics, createStalledViewerMetrics } from './metrics.js';
 import { offlineFrames } from './offline-frames.js';
-import { indexPage } from './page.js';
+import { cameraPage, homePage } from './page.js';
 import { StreamTracker } from './stream-tracker.js';
+import { loadWebAssets } from './web-assets.js';
 
 export interface AppOptions {
   /** At most this many viewers (streams and snapshot waiters) in all. Default: {@link defaultMaxViewers}. */
@@ -34,6 +38,8 @@ export interface AppOptions {
 export interface CamApp {
   /** Give it to `http.createServer`: stream and snapshot routes are served first, express the rest. */
   readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Give it to the server's `upgrade` event: the web app's frame WebSocket (`/api/frames`). */
+  readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** Cuts every stream's connection at once (the end of a shutdown). */
   destroyStreams(): void;
   /** Stops the app's timers. */
@@ -84,6 +90,10 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
   const unknownCamera = (res: ServerResponse, id: string) =>
     sendJsonError(res, 404, 'UNKNOWN_CAMERA', `no camera "${id}" (cameras: ${ids.join(', ')})`);
   const state = (entry: CameraEntry) => cameraState(entry, Date.now(), streams.stalled(entry.id));
+  const events = new CameraEventStream(entries, state);
+  const frameSocket = new FrameSocketServer(entries);
+  const web = loadWebAssets();
+  if (!web.files) logger.warn('the web app is not built (dist/web is missing): run pnpm build');
 
   const app = express();
   app.disable('x-powered-by');
@@ -91,13 +101,18 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
 
   app.get('/', (req, res) => {
     const action = req.query.action;
-    if (action === undefined) {
-      res
-        .type('html')
-        .set('Cache-Control', 'no-cache')
-        .send(indexPage(`cam: ${defaultCamera.entry.id}`));
-    } else sendBadParameter(res, 'action', 'stream or snapshot', action); // the good ones are hot routes
+    if (action === undefined) sendPage(res, homePage(ids, web.files));
+    else sendBadParameter(res, 'action', 'stream or snapshot', action); // the good ones are hot routes
   });
+  app.get('/cameras/:id', (req, res) => {
+    const camera = routes.get(req.params.id);
+    if (!camera) return unknownCamera(res, req.params.id);
+    // Relative links on the page need the URL without a trailing slash.
+    if (req.path.endsWith('/')) return res.redirect(301, `../${encodeURIComponent(req.params.id)}`);
+    sendPage(res, cameraPage(camera.entry.id, ids, web.files));
+  });
+  app.use('/assets', web.handler);
+  app.get('/api/events', (_req, res) => events.serve(res));
   app.get('/api/cameras', (_req, res) => {
     res.set('Cache-Control', 'no-cache').json({ cameras: entries.map(state) });
   });
@@ -150,8 +165,21 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
       if (!camera) return unknownCamera(res, route.camera!);
       camera[route.kind](req, res);
     },
-    destroyStreams: () => streams.destroyAll(),
-    close: () => streams.stop(),
+    upgrade(req, socket, head) {
+      if (!hostAllowed(req.headers.host) || !frameSocket.handleUpgrade(req, socket, head)) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      }
+    },
+    destroyStreams() {
+      streams.destroyAll();
+      frameSocket.close();
+      events.close();
+    },
+    close() {
+      streams.stop();
+      frameSocket.close();
+      events.close();
+    },
   };
 }
 
@@ -177,6 +205,11 @@ function answerError(
   }
   logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
   sendJsonError(res, 500, 'INTERNAL_ERROR', 'the server failed to answer this request');
+}
+
+/** A page of the web app: always revalidated, its assets cached for good (their names change). */
+function sendPage(res: Response, html: string): void {
+  res.type('html').set('Cache-Control', 'no-cache').send(html);
 }
 
 /** Answers 503 TOO_MANY_VIEWERS with Retry-After: the viewer is refused at once, others unaffected. */

@@ -48,6 +48,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   });
   // Checking connections every second (Node's default: 30 s) makes the header timeout bite on time.
   const server = createServer({ connectionsCheckingInterval: 1000 }, app.listener);
+  server.on('upgrade', app.upgrade);
   logRequests(server, logger);
   // Idle connections are closed by Node's own checks: no request headers within 10 s (headersTimeout),
   // nothing after a response for 5 s (keepAliveTimeout). No socket timeout (`server.timeout`): a stream

@@ -89,14 +89,14 @@ describe('Chromium shows the newest frame', () => {
     // cam's own page, as a user opens it, and the same stream without the fix, side by side.
     const measure = async (src: string) => {
       const page = await browser.newPage();
-      await page.goto(`${url}/`, { timeout: 10_000 });
+      await page.goto(`${url}/cameras/emulated`, { timeout: 10_000 });
       await page.evaluate(`document.getElementById('stream').src = ${JSON.stringify(src)}`);
       await page.evaluate(WATCH_DISPLAY);
       return page;
     };
     const watcher = watchCaptures(url);
-    const fixed = await measure('video_feed');
-    const naive = await measure('video_feed?advance_headers=0');
+    const fixed = await measure('/video_feed');
+    const naive = await measure('/video_feed?advance_headers=0');
     await sleep(6500);
     watcher.stop();
     const fixedLags = displayLags(await fixed.evaluate('window.__changes'), watcher.captures);
@@ -118,7 +118,7 @@ describe('Chromium shows the newest frame', () => {
     const { url, proc } = await startServer({ CAMERA_FPS: '0.125' });
     const browser = await launchChromium();
     const page = await browser.newPage();
-    await page.goto(`${url}/`, { timeout: 10_000 });
+    await page.goto(`${url}/cameras/emulated`, { timeout: 10_000 });
     await page.waitForFunction("document.getElementById('stream')?.naturalWidth === 640", undefined, {
       timeout: 5000,
     });

@@ -1,4 +1,5 @@
-// A real headless Chromium opens the page at / and shows the live stream. Uses the system's
+// A real headless Chromium opens the default camera's page (/cameras/emulated; / is now the grid of
+// every camera, tested in web-app.test.ts) and shows the live stream. Uses the system's
 // /usr/bin/chromium through playwright-core; never downloads a browser.
 import { afterEach, describe, expect, test } from 'vitest';
 import {
@@ -32,13 +33,15 @@ const READ_PIXEL = `(() => {
 })()`;
 
 describe('headless Chromium', () => {
-  test('shows the live stream in the <img> of /', { timeout: 60_000 }, async (ctx) => {
+  test("shows the live stream in the <img> of the default camera's page (/ is the grid)", {
+    timeout: 60_000,
+  }, async (ctx) => {
     if (!requireTool(CHROMIUM, INSTALL)) ctx.skip(missingToolNote(CHROMIUM, INSTALL));
     const { port, url } = await startServer({ CAMERA_FPS: '5' });
     const browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 800, height: 700 } });
 
-    const response = await page.goto(`${url}/`, { timeout: 10_000 });
+    const response = await page.goto(`${url}/cameras/emulated`, { timeout: 10_000 });
     expect(response?.status()).toBe(200);
     await page.waitForFunction("document.getElementById('stream')?.naturalWidth === 640", undefined, {
       timeout: 10_000,

@@ -145,16 +145,23 @@ describe('the default camera (the first in the file)', () => {
     expect(frameNumber(body), `a front frame, got ${whichFrame(body)}`).toBeDefined();
   });
 
-  test('/ is the page of the default camera, whose <img> shows its stream', async () => {
+  test("/ is the grid of every camera, the default first; each camera's page has its <img> stream", async () => {
     const { url } = await startTwoCameras();
     const res = await fetch(`${url}/`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    const html = await res.text();
-    expect(html).toContain('cam: front');
-    const src = /<img\b[^>]*\bsrc="([^"]+)"/.exec(html)?.[1];
-    expect(src, 'an <img src=...> in the page').toBeDefined();
-    expect(new URL(src!, `${url}/`).pathname).toBe('/video_feed');
+    const home = await res.text();
+    const tiles = [...home.matchAll(/<a class="tile" href="([^"]+)"/g)].map((match) => match[1]);
+    expect(tiles).toEqual(['cameras/front', 'cameras/back']);
+    for (const id of ['front', 'back']) {
+      const pageUrl = new URL(`/cameras/${id}`, url);
+      const html = await (await fetch(pageUrl)).text();
+      expect(html).toContain(`cam: ${id}`);
+      const src = /<img\b[^>]*\bsrc="([^"]+)"/.exec(html)?.[1];
+      expect(src, 'an <img src=...> in the page').toBeDefined();
+      expect(new URL(src!, pageUrl).pathname).toBe(`/cameras/${id}/stream`);
+    }
+    expect((await fetch(`${url}/cameras/nope`)).status).toBe(404);
   });
 
   test('without a config file the environment camera is the default, and has its own routes too', async () => {

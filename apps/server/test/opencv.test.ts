@@ -108,7 +108,7 @@ describe('CAMERA=opencv', () => {
     await waitForViewerCount(port, 0);
   });
 
-  test('a headless Chromium shows the OpenCV stream on /, and the picture moves', {
+  test("a headless Chromium shows the OpenCV stream on the camera's page, and the picture moves", {
     timeout: 60_000,
   }, async (ctx) => {
     requireOpenCv(ctx);
@@ -117,7 +117,7 @@ describe('CAMERA=opencv', () => {
     const { url } = await startServer({ CAMERA: 'opencv', CAMERA_SOURCE: SOURCE });
     const browser = await launchChromium();
     const page = await browser.newPage();
-    await page.goto(`${url}/`, { timeout: 10_000 });
+    await page.goto(`${url}/cameras/opencv`, { timeout: 10_000 }); // the default camera's page
     await page.waitForFunction(`document.getElementById('stream')?.naturalWidth === ${WIDTH}`, undefined, {
       timeout: 15_000,
     });

@@ -3,16 +3,23 @@ import { describe, expect, test } from 'vitest';
 import { FRAME_FILES, frameNumber, isWholeJpeg, openStream, startServer } from './helpers.js';
 
 describe('routes', () => {
-  test('/ is an HTML page whose <img> shows the stream', async () => {
+  test("/ is the grid, linking to the camera's page, whose <img> shows the stream", async () => {
     const { url } = await startServer();
     const res = await fetch(`${url}/`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    const html = await res.text();
-    const src = /<img\b[^>]*\bsrc="([^"]+)"/.exec(html)?.[1];
+    const home = await res.text();
+    const link = /<a class="tile" href="([^"]+)"/.exec(home)?.[1];
+    expect(link, 'a tile linking to the camera').toBe('cameras/emulated');
+
+    const page = await fetch(new URL(link!, `${url}/`));
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const pageUrl = new URL(link!, `${url}/`);
+    const src = /<img\b[^>]*\bsrc="([^"]+)"/.exec(await page.text())?.[1];
     expect(src, 'an <img src=...> in the page').toBeDefined();
-    const streamUrl = new URL(src!, `${url}/`);
-    expect(streamUrl.pathname).toBe('/video_feed');
+    const streamUrl = new URL(src!, pageUrl);
+    expect(streamUrl.pathname).toBe('/cameras/emulated/stream');
 
     // The src really is the stream.
     const controller = new AbortController();

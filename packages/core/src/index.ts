@@ -9,6 +9,7 @@ export type { CameraErrorCode, CameraErrorOptions } from './errors.js';
 export { CameraError, isCameraError, toCameraError } from './errors.js';
 export type { Frame } from './frame.js';
 export { jpegDimensions, looksLikeJpeg } from './frame.js';
+export { withHuffmanTables } from './huffman.js';
 export type { JpegSplitterOptions } from './jpeg-splitter.js';
 export { JpegSplitter, JpegStreamError } from './jpeg-splitter.js';
 export type { NumberRule, OptionReader, OptionReaderSettings } from './options.js';

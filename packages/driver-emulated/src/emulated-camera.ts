@@ -1,5 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { BaseCamera, CameraError, type CameraOptions, delay, looksLikeJpeg } from '@cam/core';
+import {
+  BaseCamera,
+  CameraError,
+  type CameraOptions,
+  delay,
+  looksLikeJpeg,
+  withHuffmanTables,
+} from '@cam/core';
 import { defaultFrames } from './default-frames.js';
 
 export interface EmulatedCameraOptions {
@@ -62,6 +69,6 @@ export class EmulatedCamera extends BaseCamera {
     if (!looksLikeJpeg(data)) {
       throw new CameraError('INVALID_FRAME', `${file} is not a JPEG file`, { camera: this.name });
     }
-    return data;
+    return withHuffmanTables(data); // files cut from a webcam's MJPEG may lack them; Safari needs them
   }
 }

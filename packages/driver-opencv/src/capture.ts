@@ -1,4 +1,4 @@
-import { CameraError, looksLikeJpeg } from '@cam/core';
+import { CameraError, looksLikeJpeg, withHuffmanTables } from '@cam/core';
 import type { Mat, VideoCapture } from '@u4/opencv4nodejs';
 import { abortable } from './abortable.js';
 import type { OpenCv } from './binding.js';
@@ -157,7 +157,8 @@ export class Capture {
       const jpeg = bytes.subarray(0, end); // cameras may pad their buffers after the end marker
       if (this.#passthrough) {
         if (this.#first) this.#noteFirst(jpegSize(jpeg), true);
-        return jpeg;
+        // Many webcams leave out the Huffman tables; Safari paints nothing without them.
+        return withHuffmanTables(jpeg);
       }
       image = await cv.imdecodeAsync(jpeg);
     }

@@ -44,7 +44,7 @@ describe('?fps=N caps one viewer', () => {
   });
 });
 
-describe('advance headers for Blink browsers', () => {
+describe('advance headers for Blink and WebKit browsers', () => {
   test('?advance_headers=1: each frame is followed at once by the delimiter and the next part headers', async () => {
     const camera = scope.camera({});
     const server = await scope.serve({ '/stream': createStreamHandler(camera) });
@@ -74,41 +74,65 @@ describe('advance headers for Blink browsers', () => {
     expect(body.equals(expected)).toBe(true);
   });
 
-  test('a Chromium User-Agent gets advance headers; ffmpeg gets Content-Length', async () => {
+  const ADVANCE = '--frame\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8';
+  const STANDARD = /^--frame\r\nContent-Type: image\/jpeg\r\nContent-Length: \d+\r\n\r\n\xff\xd8/;
+  const USER_AGENTS: [engine: string, userAgent: string, advance: boolean][] = [
+    [
+      'Chromium',
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36',
+      true,
+    ],
+    [
+      'Safari (WebKit)',
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
+      true,
+    ],
+    [
+      'WebKitGTK MiniBrowser',
+      'Mozilla/5.0 (X11; Ubuntu; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15',
+      true,
+    ],
+    [
+      'Firefox on iOS (WebKit)',
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/120.0 Mobile/15E148 Safari/605.1.15',
+      true,
+    ],
+    ['Firefox (Gecko)', 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0', false],
+    ['ffmpeg', 'Lavf/59.27.100', false],
+    ['curl', 'curl/8.14.1', false],
+    ['VLC', 'VLC/3.0.21 LibVLC/3.0.21', false],
+  ];
+
+  test.each(USER_AGENTS)('%s: advance headers = %s', async (_engine, userAgent, advance) => {
     const camera = scope.camera({ interval: 20 });
     const server = await scope.serve({ '/stream': createStreamHandler(camera) });
-    const read = (userAgent: string) =>
-      new Promise<string>((resolve, reject) => {
-        import('node:http').then(({ get }) => {
-          const req = get(
-            {
-              host: '127.0.0.1',
-              port: server.port,
-              path: '/stream',
-              headers: { 'User-Agent': userAgent },
-              agent: false,
-            },
-            (res) => {
-              let text = '';
-              res.on('data', (chunk: Buffer) => {
-                text += chunk.toString('latin1');
-                if (text.length > 1000) {
-                  req.destroy();
-                  resolve(text);
-                }
-              });
-            },
-          );
-          req.on('error', reject);
-        });
-      });
-    const chrome = await read(
-      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36',
-    );
-    const ffmpeg = await read('Lavf/59.27.100');
-    expect(chrome).not.toContain('Content-Length');
-    expect(chrome.startsWith('--frame\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8')).toBe(true);
-    expect(ffmpeg).toMatch(/^--frame\r\nContent-Type: image\/jpeg\r\nContent-Length: \d+\r\n\r\n\xff\xd8/);
+    const { get } = await import('node:http');
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = get(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          path: '/stream',
+          headers: { 'User-Agent': userAgent },
+          agent: false,
+        },
+        (res) => {
+          let received = '';
+          res.on('data', (chunk: Buffer) => {
+            received += chunk.toString('latin1');
+            if (received.length > 1000) {
+              req.destroy();
+              resolve(received);
+            }
+          });
+        },
+      );
+      req.on('error', reject);
+    });
+    if (advance) {
+      expect(text).not.toContain('Content-Length');
+      expect(text.startsWith(ADVANCE)).toBe(true);
+    } else expect(text).toMatch(STANDARD);
   });
 
   test('?advance_headers=maybe is a 400', async () => {
