@@ -143,8 +143,7 @@ export class FrameSocketServer {
         feed.painted = resolve;
       });
       socket.send(Buffer.concat([prefix, frame.data]), { binary: true });
-      feed.viewer.framesSent++;
-      feed.viewer.bytesSent += prefix.length + frame.data.length;
+      feed.viewer.countSent(prefix.length + frame.data.length);
       await Promise.race([painted, delay(PAINT_TIMEOUT_MS)]);
     }
   }
