@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { BaseCamera, Viewer } from '@cam/core';
 import {
   createSnapshotHandler,
   createStreamHandler,
@@ -78,7 +77,10 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
 
   const routes = new Map<string, CameraRoutes>(
     entries.map((entry) => {
-      const stream = createStreamHandler(entry.camera, { offlineFrame: offlineFrames(entry) });
+      const stream = createStreamHandler(entry.camera, {
+        offlineFrame: offlineFrames(entry),
+        onViewer: (viewer, _req, res) => streams.track(entry.id, res, viewer),
+      });
       const snapshot = createSnapshotHandler(entry.camera);
       return [
         entry.id,
@@ -217,16 +219,12 @@ function refuse(res: ServerResponse, refusal: string): void {
   sendJsonError(res, 503, 'TOO_MANY_VIEWERS', refusal, { 'Retry-After': String(FULL_RETRY_AFTER_SECONDS) });
 }
 
-/** The stream handler behind the viewer caps, its stream tracked until it closes. */
+/** The stream handler behind the viewer caps (the handler's onViewer tracks the streams it opens). */
 function capped(entry: CameraEntry, stream: RequestHandler, streams: StreamTracker): RequestHandler {
   return (req, res) => {
     const refusal = streams.refusal(entry.id, entry.maxViewers);
     if (refusal) return refuse(res, refusal);
-    const before = newestViewer(entry.camera);
-    stream(req, res); // subscribes synchronously, unless the request is refused (bad ?fps, closed camera)
-    const viewer = newestViewer(entry.camera);
-    if (res.writableEnded) return;
-    streams.track(entry.id, res, viewer !== before ? viewer : undefined);
+    stream(req, res);
   };
 }
 
@@ -245,13 +243,6 @@ function hasParameter(req: IncomingMessage, name: string): boolean {
   const url = req.url ?? '';
   const queryStart = url.indexOf('?');
   return queryStart >= 0 && new URLSearchParams(url.slice(queryStart + 1)).has(name);
-}
-
-/** The camera's most recent viewer: a viewer joins its camera's set last. */
-function newestViewer(camera: BaseCamera): Viewer | undefined {
-  let newest: Viewer | undefined;
-  for (const viewer of camera.viewers()) newest = viewer;
-  return newest;
 }
 
 /** A camera that viewers wait on but that has produced no frame, nor started, for `timeout` ms. */

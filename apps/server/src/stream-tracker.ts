@@ -7,7 +7,7 @@ interface OpenStream {
   readonly res: ServerResponse;
   readonly socket: Socket;
   /** The camera's handle on this viewer, for its figures in the state. */
-  viewer: Viewer | undefined;
+  viewer: Viewer;
   stalledSince: number | undefined;
 }
 
@@ -64,7 +64,7 @@ export class StreamTracker {
   }
 
   /** Counts `res` as a stream of camera `id` until it closes; `viewer` is the camera's handle on it. */
-  track(id: string, res: ServerResponse, viewer?: Viewer): void {
+  track(id: string, res: ServerResponse, viewer: Viewer): void {
     const socket = res.socket;
     if (!socket) return;
     const open = this.#streams.get(id) ?? new Set();
@@ -104,7 +104,7 @@ export class StreamTracker {
   stalled(id: string): Map<Viewer, number> {
     const stalled = new Map<Viewer, number>();
     for (const stream of this.#streams.get(id) ?? []) {
-      if (stream.stalledSince !== undefined && stream.viewer) stalled.set(stream.viewer, stream.stalledSince);
+      if (stream.stalledSince !== undefined) stalled.set(stream.viewer, stream.stalledSince);
     }
     return stalled;
   }

@@ -23,6 +23,11 @@ export interface StreamHandlerOptions {
    * old ones. Needs the optional dependency koffi on Linux; see unsent-limit.ts.
    */
   maxUnsentBytes?: number;
+  /**
+   * Called once the request has become a stream, with the camera viewer that serves it: for an app that
+   * keeps its own books on streams (caps, stalled viewers). Not called for a request that is refused.
+   */
+  onViewer?: (viewer: Viewer, req: IncomingMessage, res: ServerResponse) => void;
 }
 
 const STREAM_HEADERS = { ...NO_CACHE_HEADERS, 'Content-Type': STREAM_CONTENT_TYPE, Connection: 'close' };
@@ -49,6 +54,7 @@ export function createStreamHandler(camera: BaseCamera, options: StreamHandlerOp
     }
     // Whoever ends the exchange (client gone, response finished), the viewer leaves at once.
     res.once('close', () => viewer.close());
+    options.onViewer?.(viewer, req, res);
     const maxUnsent = options.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES;
     if (maxUnsent > 0) limitUnsentBytes(req.socket, maxUnsent);
     void new ViewerStream(camera, viewer, req, res, options, settings.parts, settings.fps).run();
