@@ -14,7 +14,17 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const PACKAGES = ['core', 'http-mjpeg', 'driver-emulated', 'driver-pi', 'driver-opencv'];
+const PACKAGES = [
+  'core',
+  'http-mjpeg',
+  'auth',
+  'recorder',
+  'driver-emulated',
+  'driver-pi',
+  'driver-opencv',
+  'driver-mjpeg',
+  'driver-ffmpeg',
+];
 /** What the projects install: everything that needs nothing from the registry. */
 const INSTALLED = ['core', 'http-mjpeg', 'driver-emulated'];
 const TSC = require.resolve('typescript/bin/tsc');
