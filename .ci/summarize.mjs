@@ -25,9 +25,12 @@ for (const group of ['packages', 'apps']) {
     passed += results.numPassedTests;
     failed += results.numFailedTests;
     skipped += pending;
-    // A suite that failed to load (syntax error, missing import) has no failed tests but is a failure.
+    // A file that failed without a failed test (a syntax error, a missing import, a beforeAll hook that
+    // threw, which leaves its tests merely skipped) is a failure too.
     failed += (results.testResults ?? []).filter(
-      (file) => file.status === 'failed' && !file.assertionResults?.length,
+      (file) =>
+        file.status === 'failed' &&
+        !(file.assertionResults ?? []).some((test) => test.status === 'failed'),
     ).length;
   }
 }
