@@ -39,10 +39,12 @@ beforeAll(async () => {
 
   driverDir = join(root, 'cam-driver-demo');
   scaffold({ name: 'demo', out: driverDir, core: `file:${join(root, tarball)}` });
-  // Outside any workspace: pnpm installs this package alone, from its store where it can.
+  // Outside any workspace: pnpm installs this package alone, from its store only. The scaffold asks for
+  // the versions this workspace uses, so `pnpm install` here has put all of them in the store; offline,
+  // the test never waits on the registry (`--prefer-offline` still asks it which versions are newest).
   await runOk(
     'pnpm',
-    ['install', '--prefer-offline', '--ignore-workspace', '--config.confirmModulesPurge=false'],
+    ['install', '--offline', '--ignore-workspace', '--config.confirmModulesPurge=false'],
     {
       cwd: driverDir,
       timeout: 180_000,
