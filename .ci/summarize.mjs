@@ -29,8 +29,7 @@ for (const group of ['packages', 'apps']) {
     // threw, which leaves its tests merely skipped) is a failure too.
     failed += (results.testResults ?? []).filter(
       (file) =>
-        file.status === 'failed' &&
-        !(file.assertionResults ?? []).some((test) => test.status === 'failed'),
+        file.status === 'failed' && !(file.assertionResults ?? []).some((test) => test.status === 'failed'),
     ).length;
   }
 }

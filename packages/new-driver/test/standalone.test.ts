@@ -42,14 +42,10 @@ beforeAll(async () => {
   // Outside any workspace: pnpm installs this package alone, from its store only. The scaffold asks for
   // the versions this workspace uses, so `pnpm install` here has put all of them in the store; offline,
   // the test never waits on the registry (`--prefer-offline` still asks it which versions are newest).
-  await runOk(
-    'pnpm',
-    ['install', '--offline', '--ignore-workspace', '--config.confirmModulesPurge=false'],
-    {
-      cwd: driverDir,
-      timeout: 180_000,
-    },
-  );
+  await runOk('pnpm', ['install', '--offline', '--ignore-workspace', '--config.confirmModulesPurge=false'], {
+    cwd: driverDir,
+    timeout: 180_000,
+  });
   await runOk('pnpm', ['run', 'build'], { cwd: driverDir, timeout: 60_000 });
 
   frame = join(root, 'frame.jpg');
