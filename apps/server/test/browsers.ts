@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One tab, driven the same way in every engine. */
 export interface EnginePage {
@@ -30,6 +31,8 @@ export interface Engine {
 const CHROMIUM = '/usr/bin/chromium';
 const FIREFOX = '/usr/bin/firefox-esr';
 const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+/** How long a WebDriver command may take before WebKit is restarted (a page load takes well under 1 s). */
+const COMMAND_DEADLINE_MS = 20_000;
 
 /** What CI installs for these tests: `apt-get install chromium firefox-esr webkit2gtk-driver xvfb`. */
 export const ENGINE_PACKAGES = 'chromium firefox-esr webkit2gtk-driver xvfb';
@@ -84,7 +87,9 @@ export function firefoxEngine(): Engine {
         evaluate: (expression) => page.evaluate(expression) as never,
         setSize: (w, h) => page.setViewport({ width: w, height: h }),
         screenshot: async (path) => void (await page.screenshot({ path: path as `${string}.png` })),
-        close: () => page.close(),
+        close: async () => {
+          if (!page.isClosed()) await page.close();
+        },
       };
     },
     async close() {
@@ -101,83 +106,126 @@ export function webkitEngine(): Engine {
       : !onPath('Xvfb')
         ? missingNote('Xvfb', 'xvfb')
         : undefined;
-  const children: ChildProcess[] = [];
+  let children: ChildProcess[] = [];
   let browser: WebdriverIO.Browser | undefined;
   let profile: string | undefined;
+
+  /** Ends the driver, its browser and Xvfb; the next open() starts them again. */
+  async function end(): Promise<void> {
+    const session = browser;
+    browser = undefined;
+    const ended = session?.deleteSession().catch(() => undefined);
+    await Promise.race([ended, sleep(5000)]);
+    for (const child of children.reverse()) {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid); // the group: the driver and its browser
+      } catch {
+        child.kill(); // not a group leader (Xvfb)
+      }
+    }
+    children = [];
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    profile = undefined;
+  }
+
+  /**
+   * Every WebDriver command with a deadline. On a loaded machine WebKitWebDriver sometimes never answers a
+   * command (seen for window and navigation commands); the client would wait out the test's whole timeout,
+   * and the driver stays blocked for every later command. So a command that is not answered in time ends
+   * the whole browser, which the next page starts afresh, and fails with what it was doing.
+   */
+  async function command<T>(what: string, run: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `WebKitWebDriver did not answer ${what} within ${COMMAND_DEADLINE_MS / 1000} s; the browser was restarted`,
+            ),
+          ),
+        COMMAND_DEADLINE_MS,
+      );
+    });
+    try {
+      return await Promise.race([run(), deadline]);
+    } catch (error) {
+      if ((error as Error).message.startsWith('WebKitWebDriver did not answer')) await end();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function start(): Promise<WebdriverIO.Browser> {
+    const display = await startXvfb(children);
+    const port = await freePort();
+    profile = mkdtempSync(join(tmpdir(), 'cam-webkit-'));
+    // In a process group of its own, so that ending the group also ends the MiniBrowser it starts.
+    const driver = spawn('WebKitWebDriver', [`--port=${port}`], {
+      env: { ...process.env, DISPLAY: display, HOME: profile },
+      stdio: 'ignore',
+      detached: true,
+    });
+    children.push(driver);
+    const { remote } = await import('webdriverio');
+    return remote({
+      hostname: '127.0.0.1',
+      port,
+      path: '/',
+      logLevel: 'error',
+      connectionRetryCount: 1,
+      connectionRetryTimeout: 60_000,
+      capabilities: {
+        browserName: 'MiniBrowser',
+        'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
+        'wdio:enforceWebDriverClassic': true,
+      } as WebdriverIO.Capabilities,
+    });
+  }
+
   return {
     name: 'webkit',
     missing,
     async open(width, height) {
-      if (!browser) {
-        const display = await startXvfb(children);
-        const port = await freePort();
-        profile = mkdtempSync(join(tmpdir(), 'cam-webkit-'));
-        // In a process group of its own, so that ending the group also ends the MiniBrowser it starts.
-        const driver = spawn('WebKitWebDriver', [`--port=${port}`], {
-          env: { ...process.env, DISPLAY: display, HOME: profile },
-          stdio: 'ignore',
-          detached: true,
-        });
-        children.push(driver);
-        const { remote } = await import('webdriverio');
-        browser = await remote({
-          hostname: '127.0.0.1',
-          port,
-          path: '/',
-          logLevel: 'error',
-          connectionRetryCount: 1,
-          connectionRetryTimeout: 60_000,
-          capabilities: {
-            browserName: 'MiniBrowser',
-            'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
-            'wdio:enforceWebDriverClassic': true,
-          } as WebdriverIO.Capabilities,
-        });
-      }
+      browser ??= await command('the new session', start);
       const session = browser;
       // A window per page, closed after: navigating away from a page that showed a live MJPEG stream
       // sometimes never completes in WebKitGTK under WebDriver.
-      const first = (await session.getWindowHandles())[0]!;
-      const { handle } = await session.createWindow('window');
-      await session.switchToWindow(handle);
-      await session.setWindowSize(width, height);
+      const first = (await command('getWindowHandles', () => session.getWindowHandles()))[0]!;
+      const { handle } = await command('createWindow', () => session.createWindow('window'));
+      await command('switchToWindow', () => session.switchToWindow(handle));
+      await command('setWindowSize', () => session.setWindowSize(width, height));
+      let closed = false;
       return {
         // Through the page, not WebDriver's navigation command, which waits for the load event and, on a
         // loaded machine, is sometimes not answered in time; the client's retry of it then blocks the
         // driver for good. Ready when the new document is parsed.
         async goto(url) {
-          await session.execute(`location.href = ${JSON.stringify(url)}`);
+          await command('a navigation', () => session.execute(`location.href = ${JSON.stringify(url)}`));
           await session.waitUntil(
             async () => {
-              const state = (await session
-                .execute('return [location.href, document.readyState]')
-                .catch(() => ['', 'loading'])) as string[];
+              const state = (await command('a script', () =>
+                session.execute('return [location.href, document.readyState]'),
+              ).catch(() => ['', 'loading'])) as string[];
               return state[0] === url && state[1] !== 'loading';
             },
             { timeout: 15_000, interval: 50 },
           );
         },
-        evaluate: (expression) => session.execute(`return (${expression});`) as never,
-        setSize: (w, h) => session.setWindowSize(w, h),
-        screenshot: async (path) => void (await session.saveScreenshot(path)),
+        evaluate: (expression) =>
+          command('a script', () => session.execute(`return (${expression});`)) as never,
+        setSize: (w, h) => command('setWindowSize', () => session.setWindowSize(w, h)),
+        screenshot: async (path) => void (await command('a screenshot', () => session.saveScreenshot(path))),
         async close() {
-          await session.closeWindow();
-          await session.switchToWindow(first);
+          if (closed || browser !== session) return; // closed already, or its browser was restarted
+          closed = true;
+          await command('closeWindow', () => session.closeWindow());
+          await command('switchToWindow', () => session.switchToWindow(first));
         },
       };
     },
-    async close() {
-      const ended = browser?.deleteSession().catch(() => undefined);
-      await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 5000))]);
-      for (const child of children.reverse()) {
-        try {
-          if (child.pid !== undefined) process.kill(-child.pid); // the group: the driver and its browser
-        } catch {
-          child.kill(); // not a group leader (Xvfb)
-        }
-      }
-      if (profile) rmSync(profile, { recursive: true, force: true });
-    },
+    close: end,
   };
 }
 

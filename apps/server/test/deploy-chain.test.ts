@@ -49,10 +49,13 @@ describe('origin → edges → viewers', () => {
       timeout: 10_000,
       interval: 200,
     });
-    for (const edge of edges) {
-      expect(
-        edge.logs.some((line) => line.msg === 'camera stopped' || /stopped/.test(String(line.msg))),
-      ).toBe(true);
-    }
+    // (its log line comes through the edge's stdout, possibly a moment after the upstream closed)
+    await vi.waitFor(() => {
+      for (const edge of edges) {
+        expect(
+          edge.logs.some((line) => line.msg === 'camera stopped' || /stopped/.test(String(line.msg))),
+        ).toBe(true);
+      }
+    }, 5000);
   });
 });
