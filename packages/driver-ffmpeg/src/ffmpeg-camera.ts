@@ -1,5 +1,5 @@
-import { BaseCamera, type CameraOptions } from '@cam/core';
-import { FfmpegProcess } from './ffmpeg-process.js';
+import { BaseCamera, type CameraOptions, type ChildFrames } from '@cam/core';
+import { startFfmpeg } from './ffmpeg-process.js';
 import {
   DRIVER,
   type FfmpegCameraOptions,
@@ -19,7 +19,7 @@ export class FfmpegCamera extends BaseCamera {
   readonly options: Readonly<FfmpegCameraOptions>;
   readonly command: string;
   readonly #signalTimeout: number;
-  #process: FfmpegProcess | undefined;
+  #process: ChildFrames | undefined;
   /** The arguments of the last run, credentials replaced: what `describeTimeout` and tests show. */
   #args: string[] = [];
 
@@ -47,7 +47,7 @@ export class FfmpegCamera extends BaseCamera {
     const copy = !wantsReencoding(this.options) && (await probeVideoCodec(this.options, signal)) === 'mjpeg';
     const args = ffmpegArgs(this.options, copy);
     this.#args = args.map(redactCredentials);
-    const process = await FfmpegProcess.start(this.command, args, this.name);
+    const process = await startFfmpeg(this.command, args, this.name);
     this.#process = process;
     try {
       for (;;) {
@@ -62,7 +62,7 @@ export class FfmpegCamera extends BaseCamera {
   }
 
   protected override describeTimeout(): string | undefined {
-    const said = this.#process?.stderr.split('\n').at(-1);
+    const said = this.#process?.summary;
     return said ? `ffmpeg last said: ${said}` : undefined;
   }
 }
