@@ -24,13 +24,19 @@ export class FfmpegCamera extends BaseCamera {
   #args: string[] = [];
 
   constructor(options: FfmpegCameraOptions, camera: CameraOptions = {}) {
-    super({ name: DRIVER, ...camera });
+    const signalTimeout = options.signalTimeout ?? 2000;
+    super({
+      name: DRIVER,
+      ...camera,
+      // The camera waits for the whole SIGINT, SIGTERM, SIGKILL escalation before it gives a run up.
+      stopTimeout: camera.stopTimeout ?? 3 * signalTimeout + 1000,
+    });
     if (typeof options.input !== 'string' || options.input === '') {
       throw new TypeError('options.input must be what ffmpeg should open: a URL, a file or a device');
     }
     this.options = { ...options };
     this.command = options.command ?? 'ffmpeg';
-    this.#signalTimeout = options.signalTimeout ?? 2000;
+    this.#signalTimeout = signalTimeout;
   }
 
   /** The running ffmpeg's process id, while there is one. */

@@ -10,4 +10,10 @@ export {
 } from './conformance.js';
 export type { TestCameraOptions } from './test-camera.js';
 export { TestCamera } from './test-camera.js';
-export { readJpegStamp, stampJpeg, testJpeg, testJpegNumber } from './test-frames.js';
+export {
+  readJpegStamp,
+  stampJpeg,
+  testJpeg,
+  testJpegNumber,
+  withoutHuffmanTables,
+} from './test-frames.js';
