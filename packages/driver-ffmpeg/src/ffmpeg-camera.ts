@@ -1,4 +1,4 @@
-import { BaseCamera, type CameraOptions, type ChildFrames } from '@cam/core';
+import { BaseCamera, type CameraOptions, type ChildFrames, withHuffmanTables } from '@cam/core';
 import { startFfmpeg } from './ffmpeg-process.js';
 import {
   DRIVER,
@@ -12,7 +12,8 @@ import { probeVideoCodec } from './probe.js';
 /**
  * Any source ffmpeg opens, as a camera: one long-lived `ffmpeg` child per run writes MJPEG to stdout,
  * split into frames by core's JpegSplitter. An MJPEG source is copied without re-encoding when no
- * option asks for decoding (fps, size, quality). The child runs in its own process group and is stopped
+ * option asks for decoding (fps, size, quality); a copied frame without Huffman tables gets the standard
+ * ones. The child runs in its own process group and is stopped
  * SIGINT → SIGTERM → SIGKILL when the camera stops, so none outlives its run.
  */
 export class FfmpegCamera extends BaseCamera {
@@ -59,7 +60,8 @@ export class FfmpegCamera extends BaseCamera {
       for (;;) {
         const frame = await process.next(signal);
         if (!frame) return;
-        yield frame;
+        // A copied frame is the source's own: a webcam's often lacks Huffman tables, which Safari needs.
+        yield copy ? withHuffmanTables(frame) : frame;
       }
     } finally {
       this.#process = undefined;
