@@ -14,7 +14,7 @@ import {
   isCameraError,
   spawnProcess,
 } from '../src/index.js';
-import { testJpeg, testJpegNumber } from '../src/testing/index.js';
+import { isProcessAlive, testJpeg, testJpegNumber } from '../src/testing/index.js';
 
 const PROGRAM = fileURLToPath(new URL('./fixtures/capture-program.mjs', import.meta.url));
 
@@ -57,15 +57,6 @@ async function failure(promise: Promise<unknown>): Promise<CameraError> {
   );
   if (!isCameraError(error)) throw new Error(`expected a CameraError, got ${String(error)}`);
   return error;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const never = new AbortController().signal;
@@ -176,7 +167,7 @@ describe('ChildFrames: stop', () => {
     const pid = frames.pid!;
     await frames.next(never);
     await frames.stop(5000);
-    expect(isRunning(pid)).toBe(false);
+    expect(isProcessAlive(pid)).toBe(false);
     const error = await failure(frames.next(never));
     expect(error.detail).toMatch(/^fake-capture was killed by SIGINT after 1 frames/);
   });
@@ -188,9 +179,9 @@ describe('ChildFrames: stop', () => {
     const pid = frames.pid!;
     await frames.stop(300);
     expect(logged().slice(1)).toEqual(['SIGINT', 'SIGTERM']);
-    expect(isRunning(pid)).toBe(false);
+    expect(isProcessAlive(pid)).toBe(false);
     // The grandchild heeded the SIGINT sent to the group: nothing the program started outlives it.
-    await vi.waitFor(() => expect(isRunning(grandchild)).toBe(false));
+    await vi.waitFor(() => expect(isProcessAlive(grandchild)).toBe(false));
   });
 });
 

@@ -1,14 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 
-/** True while a process with this id exists (and is not a zombie we could still signal). */
-export function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** True while a process with this id runs (a zombie counts as gone). */
+export { isProcessAlive as isRunning } from '@cam/core/testing';
 
 /**
  * Decodes back-to-back JPEGs with ffmpeg (the other side of the relay) to 8-bit grey pixels; returns how

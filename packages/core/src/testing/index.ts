@@ -8,6 +8,7 @@ export {
   testOpensOnDemand,
   testOptions,
 } from './conformance.js';
+export { isProcessAlive } from './process-alive.js';
 export type { TestCameraOptions } from './test-camera.js';
 export { TestCamera } from './test-camera.js';
 export {
