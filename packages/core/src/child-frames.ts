@@ -137,6 +137,15 @@ export class ChildFrames {
     return new ChildFrames(child, { command, ...options });
   }
 
+  /**
+   * The camera's `stopTimeout` that lets a whole {@link stop} run (three signals, each waiting
+   * `stepTimeout` ms) with a second to spare, so that a run is never abandoned, and the next one started,
+   * while the program may still hold the device.
+   */
+  static stopTimeout(stepTimeout: number): number {
+    return 3 * stepTimeout + 1000;
+  }
+
   get pid(): number | undefined {
     return this.#child.pid;
   }

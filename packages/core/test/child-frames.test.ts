@@ -183,6 +183,10 @@ describe('ChildFrames: stop', () => {
     // The grandchild heeded the SIGINT sent to the group: nothing the program started outlives it.
     await vi.waitFor(() => expect(isProcessAlive(grandchild)).toBe(false));
   });
+
+  test('stopTimeout(step): a camera stopTimeout that outlasts the three steps of a stop', () => {
+    expect(ChildFrames.stopTimeout(2000)).toBe(7000);
+  });
 });
 
 describe('spawnProcess', () => {

@@ -1,4 +1,4 @@
-import { BaseCamera, type CameraOptions, type ChildFrames, withHuffmanTables } from '@cam/core';
+import { BaseCamera, type CameraOptions, ChildFrames, withHuffmanTables } from '@cam/core';
 import { startFfmpeg } from './ffmpeg-process.js';
 import {
   DRIVER,
@@ -30,7 +30,7 @@ export class FfmpegCamera extends BaseCamera {
       name: DRIVER,
       ...camera,
       // The camera waits for the whole SIGINT, SIGTERM, SIGKILL escalation before it gives a run up.
-      stopTimeout: camera.stopTimeout ?? 3 * signalTimeout + 1000,
+      stopTimeout: camera.stopTimeout ?? ChildFrames.stopTimeout(signalTimeout),
     });
     if (typeof options.input !== 'string' || options.input === '') {
       throw new TypeError('options.input must be what ffmpeg should open: a URL, a file or a device');

@@ -1,4 +1,4 @@
-import { BaseCamera, type CameraOptions, type ChildFrames } from '@cam/core';
+import { BaseCamera, type CameraOptions, ChildFrames } from '@cam/core';
 import { type PiCameraOptions, parsePiOptions, rpicamArgs } from './options.js';
 import { DEFAULT_COMMANDS, startRpicam } from './rpicam-process.js';
 
@@ -28,7 +28,7 @@ export class PiCamera extends BaseCamera {
       name: 'pi',
       ...camera,
       // The camera waits for the whole escalation before it gives a run up, unless told otherwise.
-      stopTimeout: camera.stopTimeout ?? 3 * signalTimeout + 1000,
+      stopTimeout: camera.stopTimeout ?? ChildFrames.stopTimeout(signalTimeout),
     });
     this.options = parsed;
     this.args = rpicamArgs(parsed);
