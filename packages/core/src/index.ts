@@ -2,6 +2,8 @@ export type { CameraEvents, CameraOptions, CameraState, CameraStatus, StopReason
 export { BaseCamera } from './base-camera.js';
 export type { CameraEventHooks, CameraEventOptions } from './camera-event.js';
 export { CameraEvent, Viewer } from './camera-event.js';
+export type { ChildExit, ChildFramesOptions, SpawnProcessOptions } from './child-frames.js';
+export { ChildFrames, spawnProcess } from './child-frames.js';
 export { delay } from './delay.js';
 export type { CameraDriver, RawOptions } from './driver.js';
 export { isCameraDriver } from './driver.js';

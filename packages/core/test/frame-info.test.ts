@@ -11,6 +11,8 @@ describe('jpegDimensions', () => {
   test('is undefined for something that is not a JPEG, or is cut before its frame header', () => {
     expect(jpegDimensions(Buffer.from('not a jpeg at all'))).toBeUndefined();
     expect(jpegDimensions(testJpeg(1).subarray(0, 30))).toBeUndefined();
+    // an end-of-image marker before any frame header
+    expect(jpegDimensions(Buffer.from([0xff, 0xd8, 0xff, 0xd9, 0, 0, 0, 0, 0, 0, 0, 0]))).toBeUndefined();
   });
 });
 

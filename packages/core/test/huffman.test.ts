@@ -2,7 +2,7 @@
 // (`-huffman default`), the test strips its DHT as many USB webcams do, and the fixed frame must decode to
 // the very pixels of the original.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { testJpeg } from '@cam/core/testing';
+import { testJpeg, withoutHuffmanTables } from '@cam/core/testing';
 import { describe, expect, test } from 'vitest';
 import { withHuffmanTables } from '../src/index.js';
 
@@ -61,6 +61,14 @@ describe.skipIf(!hasFfmpeg)(withFfmpeg, () => {
     const scan = without.indexOf(Buffer.from([0xff, 0xda]));
     expect(fixed.subarray(fixed.length - (without.length - scan)).equals(without.subarray(scan))).toBe(true);
     expect(decode(fixed).equals(decode(original))).toBe(true);
+  });
+
+  test("testing's withoutHuffmanTables cuts out exactly the DHT, which withHuffmanTables puts back", () => {
+    const original = ffmpegJpeg();
+    const stripped = withoutHuffmanTables(original);
+    expect(stripped.equals(splitDht(original).without)).toBe(true);
+    expect(decode(withHuffmanTables(stripped)).equals(decode(original))).toBe(true);
+    expect(withoutHuffmanTables(stripped)).toBe(stripped);
   });
 
   test('a frame that has its DHT comes back as the same Buffer', () => {

@@ -1,14 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
+import { jpegDimensions } from '@cam/core';
 
-/** True while a process with this id exists (and is not a zombie we could still signal). */
-export function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** True while a process with this id runs (a zombie counts as gone). */
+export { isProcessAlive as isRunning } from '@cam/core/testing';
 
 /**
  * Decodes back-to-back JPEGs with ffmpeg (the other side of the relay) to 8-bit grey pixels; returns how
@@ -46,23 +40,13 @@ export function decodeJpegs(frames: Buffer[]): Promise<{ frames: number; width: 
     child.once('close', (code) => {
       if (code !== 0 || stderr.trim())
         return reject(new Error(`ffmpeg could not decode the frames: ${stderr}`));
-      const [width, height] = jpegSize(frames[0]!);
+      const size = jpegDimensions(frames[0]!);
+      if (!size) return reject(new Error('no start-of-frame segment in the first frame'));
+      const { width, height } = size;
       resolve({ frames: bytes / (width * height), width, height });
     });
     child.stdin.end(Buffer.concat(frames));
   });
-}
-
-/** Width and height from a JPEG's SOF marker. */
-function jpegSize(jpeg: Buffer): [number, number] {
-  for (let i = 2; i < jpeg.length; ) {
-    const marker = jpeg[i + 1]!;
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      return [jpeg.readUInt16BE(i + 7), jpeg.readUInt16BE(i + 5)];
-    }
-    i += 2 + jpeg.readUInt16BE(i + 2);
-  }
-  throw new Error('no SOF marker in the frame');
 }
 
 /** Runs ffmpeg to make a test file; resolves when it is written. */

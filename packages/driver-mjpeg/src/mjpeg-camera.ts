@@ -1,6 +1,6 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { BaseCamera, CameraError, type CameraOptions, delay } from '@cam/core';
+import { BaseCamera, CameraError, type CameraOptions, delay, withHuffmanTables } from '@cam/core';
 import { HttpAuth } from './http-auth.js';
 import { GarbledStreamError, multipartFrames, type StreamProgress } from './multipart-frames.js';
 import { DRIVER, describeUrl, type MjpegCameraOptions } from './options.js';
@@ -13,6 +13,8 @@ const MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
  * Relays an upstream HTTP camera: a Motion-JPEG stream, read part by part, or a JPEG snapshot URL,
  * fetched `snapshotFps` times a second. The connection is opened when the camera starts and closed when
  * it stops; a refused, broken, ended or stalled upstream fails the run, and core retries it with backoff.
+ * Frames pass through as they came, but for the standard Huffman tables added to a frame without any
+ * (MJPEG from many USB webcams, relayed by mjpg-streamer and the like; Safari shows nothing without them).
  */
 export class MjpegCamera extends BaseCamera {
   /** The upstream without credentials or query, as messages show it. */
@@ -82,7 +84,7 @@ export class MjpegCamera extends BaseCamera {
     const progress: StreamProgress = { frames: 0, pendingBytes: 0 };
     let cause: unknown;
     try {
-      yield* multipartFrames(response, boundary, progress);
+      for await (const frame of multipartFrames(response, boundary, progress)) yield withHuffmanTables(frame);
     } catch (error) {
       if (signal.aborted) throw error;
       if (error instanceof GarbledStreamError) throw this.#error('INVALID_FRAME', error.message);
@@ -113,7 +115,7 @@ export class MjpegCamera extends BaseCamera {
     } finally {
       response.destroy();
     }
-    return Buffer.concat(chunks, size);
+    return withHuffmanTables(Buffer.concat(chunks, size));
   }
 
   #error(code: CameraError['code'], detail: string, cause?: unknown): CameraError {

@@ -74,15 +74,16 @@ export function part(frame: Buffer, style: PartStyle): Buffer {
 }
 
 /**
- * A handler that streams FRAMES in turn every `interval` ms in the given style until the client leaves,
- * writing each part in three pieces (cut inside the JPEG) so that the reader must join them.
+ * A handler that streams `frames` (by default FRAMES) in turn every `interval` ms in the given style until
+ * the client leaves, writing each part in three pieces (cut inside the JPEG) so that the reader must join
+ * them.
  */
-export function streamFrames(style: PartStyle, interval = 20) {
+export function streamFrames(style: PartStyle, interval = 20, frames: readonly Buffer[] = FRAMES) {
   return (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(200, { 'Content-Type': `multipart/x-mixed-replace; boundary=${style.declared}` });
     let index = 0;
     const timer = setInterval(() => {
-      const bytes = part(FRAMES[index++ % FRAMES.length]!, style);
+      const bytes = part(frames[index++ % frames.length]!, style);
       const third = Math.floor(bytes.length / 3);
       res.write(bytes.subarray(0, third));
       res.write(bytes.subarray(third, 2 * third));

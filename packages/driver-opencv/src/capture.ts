@@ -1,8 +1,8 @@
-import { CameraError, looksLikeJpeg, withHuffmanTables } from '@cam/core';
+import { CameraError, jpegDimensions, looksLikeJpeg, withHuffmanTables } from '@cam/core';
 import type { Mat, VideoCapture } from '@u4/opencv4nodejs';
 import { abortable } from './abortable.js';
 import type { OpenCv } from './binding.js';
-import { jpegEnd, jpegSize } from './jpeg.js';
+import { jpegEnd } from './jpeg.js';
 import type { OpenCvCameraOptions } from './options.js';
 import { describeSource, type VideoSource } from './source.js';
 import { videoBackends } from './video-backends.js';
@@ -156,7 +156,7 @@ export class Capture {
       if (end === undefined) return undefined;
       const jpeg = bytes.subarray(0, end); // cameras may pad their buffers after the end marker
       if (this.#passthrough) {
-        if (this.#first) this.#noteFirst(jpegSize(jpeg), true);
+        if (this.#first) this.#noteFirst(jpegDimensions(jpeg), true);
         // Many webcams leave out the Huffman tables; Safari paints nothing without them.
         return withHuffmanTables(jpeg);
       }

@@ -1,6 +1,6 @@
-import { BaseCamera, type CameraOptions } from '@cam/core';
+import { BaseCamera, type CameraOptions, ChildFrames } from '@cam/core';
 import { type PiCameraOptions, parsePiOptions, rpicamArgs } from './options.js';
-import { DEFAULT_COMMANDS, RpicamProcess } from './rpicam-process.js';
+import { DEFAULT_COMMANDS, startRpicam } from './rpicam-process.js';
 
 /**
  * The Raspberry Pi camera, through one long-lived `rpicam-vid` (or `libcamera-vid`) writing MJPEG to
@@ -19,7 +19,7 @@ export class PiCamera extends BaseCamera {
   readonly commands: readonly string[];
   /** How long each stop signal (SIGINT, then SIGTERM, then SIGKILL) waits for the tool to exit (ms). */
   readonly signalTimeout: number;
-  #process: RpicamProcess | undefined;
+  #process: ChildFrames | undefined;
 
   constructor(options: PiCameraOptions = {}, camera: CameraOptions = {}) {
     const parsed = parsePiOptions(options as Record<string, unknown>);
@@ -28,7 +28,7 @@ export class PiCamera extends BaseCamera {
       name: 'pi',
       ...camera,
       // The camera waits for the whole escalation before it gives a run up, unless told otherwise.
-      stopTimeout: camera.stopTimeout ?? 3 * signalTimeout + 1000,
+      stopTimeout: camera.stopTimeout ?? ChildFrames.stopTimeout(signalTimeout),
     });
     this.options = parsed;
     this.args = rpicamArgs(parsed);
@@ -42,7 +42,7 @@ export class PiCamera extends BaseCamera {
   }
 
   protected override async *frames(signal: AbortSignal): AsyncGenerator<Buffer> {
-    const tool = await RpicamProcess.start(this.commands, this.args, this.name);
+    const tool = await startRpicam(this.commands, this.args, this.name);
     this.#process = tool;
     try {
       for (let frame = await tool.next(signal); frame; frame = await tool.next(signal)) yield frame;

@@ -86,24 +86,8 @@ function setEnv(variables: Record<string, string | undefined>): void {
   }
 }
 
-/**
- * True while process `pid` exists and has not exited. A zombie (exited, not yet reaped by its parent,
- * as an orphan may be in a container whose init does not reap) counts as gone.
- */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false; // gone between the two checks
-  }
-}
+/** True while a process with this id runs (a zombie counts as gone). */
+export { isProcessAlive as isAlive } from '@cam/core/testing';
 
 /** The error a promise rejects with (fails the test if it resolves). */
 export async function rejection(promise: Promise<unknown>): Promise<Error> {

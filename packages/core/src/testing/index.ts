@@ -8,6 +8,13 @@ export {
   testOpensOnDemand,
   testOptions,
 } from './conformance.js';
+export { isProcessAlive } from './process-alive.js';
 export type { TestCameraOptions } from './test-camera.js';
 export { TestCamera } from './test-camera.js';
-export { readJpegStamp, stampJpeg, testJpeg, testJpegNumber } from './test-frames.js';
+export {
+  readJpegStamp,
+  stampJpeg,
+  testJpeg,
+  testJpegNumber,
+  withoutHuffmanTables,
+} from './test-frames.js';

@@ -56,6 +56,36 @@ export function readJpegStamp(jpeg: Buffer): string | undefined {
   return undefined;
 }
 
+/**
+ * `jpeg` without its Huffman tables (every DHT segment, FF C4, before the image data): a frame as many
+ * USB webcams send Motion-JPEG, for testing that a driver passing such frames through adds the standard
+ * tables (`withHuffmanTables`). Decodable again only if it was encoded with the standard tables (ffmpeg's
+ * `-huffman default`, libjpeg's defaults). Returns `jpeg` itself when there is nothing to remove.
+ */
+export function withoutHuffmanTables(jpeg: Buffer): Buffer {
+  if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return jpeg;
+  const kept: Buffer[] = [];
+  let from = 0;
+  let offset = 2;
+  while (offset + 4 <= jpeg.length && jpeg[offset] === 0xff) {
+    const marker = jpeg[offset + 1]!;
+    if (marker === 0xff) {
+      offset += 1; // a fill byte
+      continue;
+    }
+    if (marker === 0xda || marker === 0xd9) break; // the image data, or the end
+    const end = offset + 2 + jpeg.readUInt16BE(offset + 2);
+    if (marker === 0xc4) {
+      kept.push(jpeg.subarray(from, offset));
+      from = end;
+    }
+    offset = end;
+  }
+  if (from === 0) return jpeg;
+  kept.push(jpeg.subarray(from));
+  return Buffer.concat(kept);
+}
+
 function comment(payload: Buffer): Buffer {
   const header = Buffer.from([0xff, 0xfe, 0, 0]);
   header.writeUInt16BE(payload.length + 2, 2);
