@@ -93,6 +93,25 @@ describe('TLS settings', () => {
       expect(result.logs.filter((line) => line.msg.startsWith('listening'))).toEqual([]);
     }
   });
+  test('check-config checks the pair as a start does, and prints the absolute paths', {
+    timeout: 60_000,
+  }, async (ctx) => {
+    if (!haveOpenssl()) ctx.skip(missingToolNote('openssl', OPENSSL_INSTALL));
+    const dir = tempDir();
+    const one = await makeCertificate(dir, 'one');
+    const two = await makeCertificate(dir, 'two');
+    const path = join(dir, 'cam.yaml');
+    writeFileSync(path, 'tls: { cert: ./one.crt, key: ./two.key }\ncameras: [{ id: front }]\n');
+    const refused = await runServerToExit({}, 20_000, ['check-config', path]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toBe(
+      `cam: tls.key in ${path} (${two.key}) is not the key of the certificate in tls.cert in ${path} (${one.cert})`,
+    );
+    writeFileSync(path, 'tls: { cert: ./one.crt, key: ./one.key }\ncameras: [{ id: front }]\n');
+    const checked = await runServerToExit({}, 20_000, ['check-config', path]);
+    expect(checked.code, checked.stderr).toBe(0);
+    expect(checked.stdout).toContain(`tls:\n  cert: ${one.cert}\n  key: ${one.key}\n`);
+  });
 });
 
 describe('HTTPS', () => {
