@@ -175,9 +175,10 @@ export function tlsFromEnv(env: NodeJS.ProcessEnv): TlsConfig | undefined {
   const { TLS_CERT, TLS_KEY } = presentVariables(env);
   if (TLS_CERT === undefined && TLS_KEY === undefined) return undefined;
   if (TLS_CERT === undefined || TLS_KEY === undefined) {
+    const [set, unset] = TLS_CERT === undefined ? ['TLS_KEY', 'TLS_CERT'] : ['TLS_CERT', 'TLS_KEY'];
     throw new ConfigError(
-      `${TLS_CERT === undefined ? 'TLS_KEY' : 'TLS_CERT'} is set without ${TLS_CERT === undefined ? 'TLS_CERT' : 'TLS_KEY'}: ` +
-        'HTTPS needs both the certificate (TLS_CERT) and its private key (TLS_KEY), as PEM files',
+      `${set} is set without ${unset}: HTTPS needs both the certificate (TLS_CERT) and its private key ` +
+        '(TLS_KEY), as PEM files',
     );
   }
   return {

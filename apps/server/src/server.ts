@@ -82,11 +82,8 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   const url = `${scheme}://${host}:${port}`;
   const summary = cameras.map((entry) => ({ id: entry.id, driver: entry.driver }));
   const urls = openUrls(config.host, port, scheme);
-  const tls = credentials && {
-    cert: config.tls!.cert,
-    key: config.tls!.key,
-    ...describeCertificate(credentials.leaf),
-  };
+  const tls = config.tls &&
+    credentials && { cert: config.tls.cert, key: config.tls.key, ...describeCertificate(credentials.leaf) };
   logger.info(
     { url, urls, port, cameras: summary, driver: cameras[0]!.driver, ...(tls && { tls }) },
     `listening on ${urls.join(', ')} (Ctrl-C to stop)`,

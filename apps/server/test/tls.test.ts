@@ -19,7 +19,7 @@ import {
   startServer,
   tempDir,
 } from './helpers.js';
-import { expectLiveImage } from './support/page-frames.js';
+import { expectLiveImage, expectLiveTiles } from './support/page-frames.js';
 import { recordProtocols } from './support/page-protocols.js';
 import { makeCertificate, openHttpsStream, servedFingerprint } from './support/tls.js';
 
@@ -153,7 +153,7 @@ describe('HTTPS', () => {
     expect(new Set(numbers).size, `frames ${numbers.join(',')}`).toBeGreaterThan(1);
   });
 
-  test("headless Chromium shows the camera page's live stream over HTTPS", {
+  test("headless Chromium shows the camera page's live stream and the grid's live tile over HTTPS", {
     timeout: 60_000,
   }, async (ctx) => {
     if (!haveOpenssl()) ctx.skip(missingToolNote('openssl', OPENSSL_INSTALL));
@@ -174,6 +174,9 @@ describe('HTTPS', () => {
     const stream = responses.find((r) => r.url.endsWith('/cameras/emulated/stream'));
     expect(stream, `responses: ${JSON.stringify(responses)}`).toMatchObject({ status: 200 });
     expect(responses.every((r) => r.url.startsWith('https://'))).toBe(true);
+    // The grid's tiles get their frames over a WebSocket: wss://, upgraded by the HTTPS server.
+    await page.goto(`https://127.0.0.1:${server.port}/`);
+    await expectLiveTiles(page, ['emulated']);
   });
 });
 
