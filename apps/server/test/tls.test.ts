@@ -13,6 +13,7 @@ import {
   isWholeJpeg,
   launchChromium,
   missingToolNote,
+  rawConnect,
   requireTool,
   run,
   runServerToExit,
@@ -115,7 +116,7 @@ describe('TLS settings', () => {
 });
 
 describe('HTTPS', () => {
-  test('ffmpeg reads the stream over HTTPS; the server says it listens on https://', {
+  test('ffmpeg reads the stream over HTTPS; plain HTTP on that port is dropped; the log says https://', {
     timeout: 60_000,
   }, async (ctx) => {
     if (!haveOpenssl()) ctx.skip(missingToolNote('openssl', OPENSSL_INSTALL));
@@ -134,6 +135,17 @@ describe('HTTPS', () => {
       cert: certificate.cert,
       fingerprint256: certificate.fingerprint256,
     });
+
+    // Plain HTTP, or bytes that are no TLS at all, on the HTTPS port: the connection is dropped, nothing more.
+    for (const bytes of [
+      'GET /video_feed HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+      '\x16\x03\x01\x00\x05hello',
+    ]) {
+      const connection = await rawConnect(server.port);
+      connection.socket.write(bytes, 'latin1');
+      await connection.closed;
+    }
+    expect(server.proc.exit).toBeUndefined();
 
     // ffmpeg does not check certificates unless told to (-tls_verify 1): a self-signed one is fine.
     const result = await run(
