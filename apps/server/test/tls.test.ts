@@ -48,10 +48,18 @@ describe('TLS settings', () => {
     );
   });
 
-  test('without TLS settings the server is plain HTTP; a key alone, or an unknown tls key, is refused', () => {
+  test('TLS_CERT and TLS_KEY: both or neither, relative to where the command ran; a bad tls key is refused', () => {
     expect(configFromEnv({}).tls).toBeUndefined();
     expect(configFromEnv({ TLS_CERT: ' ', TLS_KEY: '' }).tls).toBeUndefined(); // blank counts as unset
     expect(() => configFromEnv({ TLS_KEY: 'cam.key' })).toThrow('TLS_KEY is set without TLS_CERT');
+    // Relative to where the user ran the command (INIT_CWD under pnpm), as CAM_CONFIG is.
+    expect(
+      configFromEnv({ TLS_CERT: 'tls/cam.crt', TLS_KEY: '/etc/cam.key', INIT_CWD: '/srv/cam' }).tls,
+    ).toEqual({
+      cert: '/srv/cam/tls/cam.crt',
+      key: '/etc/cam.key',
+      describe: { cert: 'TLS_CERT', key: 'TLS_KEY' },
+    });
     const dir = tempDir();
     const path = join(dir, 'cam.yaml');
     writeFileSync(path, 'tls: { cert: a.crt, key: a.key, chain: b.crt }\ncameras: [{ id: front }]\n');
