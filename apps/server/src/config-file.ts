@@ -10,6 +10,7 @@ import {
   optionalMilliseconds,
   presentVariables,
   type ServerConfig,
+  tlsFromEnv,
 } from './config.js';
 import { isRelativePathOption, resolveOptionPaths } from './user-paths.js';
 
@@ -30,6 +31,15 @@ const cameraSchema = z.strictObject(
   { error: 'a camera: a mapping with at least an "id"' },
 );
 
+const PEM_PATH = 'the path of a PEM file';
+const tlsSchema = z.strictObject(
+  {
+    cert: z.string({ error: PEM_PATH }).min(1, PEM_PATH),
+    key: z.string({ error: PEM_PATH }).min(1, PEM_PATH),
+  },
+  { error: 'a mapping with "cert" and "key": the paths of the PEM certificate and its private key' },
+);
+
 const fileSchema = z
   .strictObject(
     {
@@ -43,6 +53,7 @@ const fileSchema = z
       startTimeout: fields.seconds.optional(),
       stallTimeout: fields.seconds.optional(),
       cameras: z.array(cameraSchema, { error: CAMERAS }).min(1, CAMERAS),
+      tls: tlsSchema.optional(),
     },
     { error: 'a mapping of settings with a "cameras" list' },
   )
@@ -72,12 +83,15 @@ const OVERRIDING_VARIABLES = [
   'MAX_VIEWERS',
   'STALLED_VIEWER_TIMEOUT',
   'ALLOWED_HOSTS',
+  'TLS_CERT',
+  'TLS_KEY',
 ] as const;
 
 /**
  * Reads a JSON or YAML config file listing several cameras. Driver options that start with `./` or `../`
  * are paths relative to the file's directory (see {@link resolveOptionPaths}), and so is a driver given
- * as such a path. PORT, HOST, LOG_LEVEL, MAX_VIEWERS, STALLED_VIEWER_TIMEOUT and ALLOWED_HOSTS from the
+ * as such a path; `tls.cert` and `tls.key`, always paths, are relative to it unless absolute. PORT, HOST,
+ * LOG_LEVEL, MAX_VIEWERS, STALLED_VIEWER_TIMEOUT, ALLOWED_HOSTS, TLS_CERT and TLS_KEY from the
  * environment override the file's values (handy in containers); the single-camera variables
  * (CAMERA, CAMERA_<OPTION>, IDLE_TIMEOUT) are refused, since the file says which cameras run.
  */
@@ -108,7 +122,9 @@ export function configFromFile(path: string, env: NodeJS.ProcessEnv): ServerConf
     const issue = result.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') {
       // Name the key itself, and the keys that exist there, as drivers do for unknown options.
-      const known = Object.keys(issue.path.length ? cameraSchema.shape : fileSchema.shape);
+      const shape =
+        issue.path[0] === 'tls' ? tlsSchema.shape : issue.path.length ? cameraSchema.shape : fileSchema.shape;
+      const known = Object.keys(shape);
       throw new ConfigError(
         `invalid config file ${path}: ${describePath([...issue.path, issue.keys[0]!], data)}: ` +
           `unknown key (known keys: ${known.join(', ')})`,
@@ -122,6 +138,15 @@ export function configFromFile(path: string, env: NodeJS.ProcessEnv): ServerConf
   const fromEnv = configFromEnv(pick(env, OVERRIDING_VARIABLES));
   const envSet = presentVariables(env);
   return {
+    // TLS_CERT and TLS_KEY replace the file's pair (both of them: a key goes with its certificate).
+    tls:
+      envSet.TLS_CERT || envSet.TLS_KEY
+        ? tlsFromEnv(env)
+        : file.tls && {
+            cert: resolve(dirname(path), file.tls.cert),
+            key: resolve(dirname(path), file.tls.key),
+            describe: { cert: `tls.cert in ${path}`, key: `tls.key in ${path}` },
+          },
     port: envSet.PORT ? fromEnv.port : (file.port ?? 5000),
     host: envSet.HOST ? fromEnv.host : (file.host ?? '0.0.0.0'),
     logLevel: envSet.LOG_LEVEL ? fromEnv.logLevel : (file.logLevel ?? 'info'),

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { isDriverPath } from './drivers.js';
+import type { TlsConfig } from './tls.js';
+import { resolveUserPath } from './user-paths.js';
 
 /** One camera as configured. Times are in milliseconds. */
 export interface CameraConfig {
@@ -41,6 +43,8 @@ export interface ServerConfig {
   allowedHosts: string[];
   /** At least one; the first is the default camera, served at `/`, `/video_feed` and `/snapshot.jpg`. */
   cameras: CameraConfig[];
+  /** HTTPS with this certificate and key (reloaded on SIGHUP); undefined: plain HTTP. */
+  tls?: TlsConfig | undefined;
 }
 
 /** A configuration value the server cannot use; the message names the variable and what it accepts. */
@@ -126,7 +130,7 @@ export function presentVariables(env: NodeJS.ProcessEnv): Record<string, string>
 /**
  * Reads the single-camera configuration from the environment, as the original did: CAMERA, PORT, HOST,
  * IDLE_TIMEOUT, LOG_LEVEL, MAX_VIEWERS, MAX_FPS and CAMERA_<OPTION>; and STALLED_VIEWER_TIMEOUT,
- * ALLOWED_HOSTS, START_TIMEOUT and STALL_TIMEOUT. Throws a {@link ConfigError} naming the
+ * ALLOWED_HOSTS, START_TIMEOUT, STALL_TIMEOUT, TLS_CERT and TLS_KEY. Throws a {@link ConfigError} naming the
  * first bad variable.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
@@ -141,6 +145,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
   const { STALLED_VIEWER_TIMEOUT, ALLOWED_HOSTS, START_TIMEOUT, STALL_TIMEOUT } = result.data;
   const { options, variables } = driverOptionsFromEnv(present, CAMERA);
   return {
+    tls: tlsFromEnv(env),
     port: PORT,
     host: HOST,
     logLevel: LOG_LEVEL,
@@ -159,6 +164,27 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
         describeOption: (option) => variables[option] ?? driverOptionVariable(option),
       },
     ],
+  };
+}
+
+/**
+ * TLS_CERT and TLS_KEY, both or neither: paths relative to where the user ran the command. Undefined
+ * when neither is set.
+ */
+export function tlsFromEnv(env: NodeJS.ProcessEnv): TlsConfig | undefined {
+  const { TLS_CERT, TLS_KEY } = presentVariables(env);
+  if (TLS_CERT === undefined && TLS_KEY === undefined) return undefined;
+  if (TLS_CERT === undefined || TLS_KEY === undefined) {
+    const [set, unset] = TLS_CERT === undefined ? ['TLS_KEY', 'TLS_CERT'] : ['TLS_CERT', 'TLS_KEY'];
+    throw new ConfigError(
+      `${set} is set without ${unset}: HTTPS needs both the certificate (TLS_CERT) and its private key ` +
+        '(TLS_KEY), as PEM files',
+    );
+  }
+  return {
+    cert: resolveUserPath(TLS_CERT, env),
+    key: resolveUserPath(TLS_KEY, env),
+    describe: { cert: 'TLS_CERT', key: 'TLS_KEY' },
   };
 }
 

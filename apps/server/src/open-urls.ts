@@ -4,13 +4,13 @@ const ALL_INTERFACES = new Set(['0.0.0.0', '::', '']);
 const THIS_MACHINE = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /**
- * The addresses to open in a browser for a server listening on `host`: `http://localhost:<port>` first
+ * The addresses to open in a browser for a server listening on `host` (with `scheme`): `http://localhost:<port>` first
  * when this machine can reach it that way, then, when it listens on every interface, the machine's LAN
  * addresses (for a phone or another computer).
  */
-export function openUrls(host: string, port: number): string[] {
-  if (THIS_MACHINE.has(host)) return [`http://localhost:${port}`];
-  if (!ALL_INTERFACES.has(host)) return [`http://${bracketed(host)}:${port}`];
+export function openUrls(host: string, port: number, scheme: 'http' | 'https' = 'http'): string[] {
+  if (THIS_MACHINE.has(host)) return [`${scheme}://localhost:${port}`];
+  if (!ALL_INTERFACES.has(host)) return [`${scheme}://${bracketed(host)}:${port}`];
   const lan = Object.values(networkInterfaces())
     .flat()
     .filter((address) => address && !address.internal)
@@ -19,8 +19,8 @@ export function openUrls(host: string, port: number): string[] {
     .filter(
       (address) => address!.family === 'IPv4' || (host === '::' && !address!.address.startsWith('fe80')),
     )
-    .map((address) => `http://${bracketed(address!.address)}:${port}`);
-  return [`http://localhost:${port}`, ...new Set(lan)];
+    .map((address) => `${scheme}://${bracketed(address!.address)}:${port}`);
+  return [`${scheme}://localhost:${port}`, ...new Set(lan)];
 }
 
 function bracketed(host: string): string {

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
@@ -7,12 +8,19 @@ import { type CameraEntry, createCameras } from './cameras.js';
 import { ConfigError, type ServerConfig } from './config.js';
 import { openUrls } from './open-urls.js';
 import { logRequests } from './request-logging.js';
+import { createTlsReloader, describeCertificate, readTlsCredentials } from './tls.js';
 
 export interface RunningServer {
   /** Where the server listens, e.g. `http://127.0.0.1:5000`. */
   readonly url: string;
   readonly port: number;
   readonly cameras: readonly CameraEntry[];
+  /**
+   * Under TLS (`config.tls`): re-reads the certificate and key files for new connections (the CLI calls
+   * it on SIGHUP); resolves false, having logged why, when the new pair is refused and the old one stays.
+   * Undefined without TLS.
+   */
+  readonly reloadTls?: (() => Promise<boolean>) | undefined;
   /**
    * Stops accepting, ends every stream, stops the cameras (releasing their devices) and closes the
    * listener; resolves within {@link SHUTDOWN_BOUND_MS} even when a driver or a client does not end.
@@ -38,6 +46,8 @@ const REQUEST_TIMEOUT_MS = 30_000;
  * `DriverLoadError` before anything is started, so a bad configuration leaves nothing behind.
  */
 export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+  // Certificate problems are configuration errors: found before any camera is opened.
+  const credentials = config.tls && (await readTlsCredentials(config.tls));
   const cameras = await createCameras(config.cameras);
   for (const entry of cameras) logCameraEvents(entry.camera, logger);
 
@@ -47,7 +57,10 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     allowedHosts: allowedHosts(config),
   });
   // Checking connections every second (Node's default: 30 s) makes the header timeout bite on time.
-  const server = createServer({ connectionsCheckingInterval: 1000 }, app.listener);
+  const serverOptions = { connectionsCheckingInterval: 1000 };
+  const server: Server | HttpsServer = credentials
+    ? createHttpsServer({ ...serverOptions, cert: credentials.cert, key: credentials.key }, app.listener)
+    : createServer(serverOptions, app.listener);
   server.on('upgrade', app.upgrade);
   logRequests(server, logger);
   // Idle connections are closed by Node's own checks: no request headers within 10 s (headersTimeout),
@@ -65,11 +78,14 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   }
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${port}`;
+  const scheme = credentials ? 'https' : 'http';
+  const url = `${scheme}://${host}:${port}`;
   const summary = cameras.map((entry) => ({ id: entry.id, driver: entry.driver }));
-  const urls = openUrls(config.host, port);
+  const urls = openUrls(config.host, port, scheme);
+  const tls = config.tls &&
+    credentials && { cert: config.tls.cert, key: config.tls.key, ...describeCertificate(credentials.leaf) };
   logger.info(
-    { url, urls, port, cameras: summary, driver: cameras[0]!.driver },
+    { url, urls, port, cameras: summary, driver: cameras[0]!.driver, ...(tls && { tls }) },
     `listening on ${urls.join(', ')} (Ctrl-C to stop)`,
   );
 
@@ -77,6 +93,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     url,
     port,
     cameras,
+    reloadTls: config.tls && createTlsReloader(server as HttpsServer, config.tls, logger),
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve())); // stops accepting
       server.closeIdleConnections();
@@ -121,7 +138,7 @@ async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boo
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+function listen(server: Server | HttpsServer, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);

@@ -1,84 +1,16 @@
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { JpegSplitter } from '@cam/core';
 import { defaultFrameFiles } from '@cam/driver-emulated';
 import { describe, expect, onTestFinished, test, vi } from 'vitest';
-import { freePort, haveTool, startCam, viewerCount, watch } from './deploy-support.js';
+import { haveTool, startCam, viewerCount, watch } from './deploy-support.js';
+import { startNginx } from './support/nginx.js';
 
 // docs/deploy/nginx.conf, as shipped, run by Debian's nginx (apt-get install nginx-light) on 127.0.0.1
 // with its own prefix, in front of a real cam. The test changes only addresses and certificate paths.
 
-const SHIPPED = fileURLToPath(new URL('../../../docs/deploy/nginx.conf', import.meta.url));
 const EMULATED_FRAMES = defaultFrameFiles().map((file) => readFileSync(file));
 const frameNumber = (jpeg: Buffer) => EMULATED_FRAMES.findIndex((frame) => frame.equals(jpeg));
-
-/** Starts nginx with the shipped config in front of cam on `camPort`; returns its HTTP and HTTPS ports. */
-async function startNginx(camPort: number): Promise<{ http: number; https: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'cam-nginx-'));
-  chmodSync(dir, 0o755); // nginx's workers may run as another user
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  for (const temp of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, temp));
-  const key = join(dir, 'cam.key');
-  const cert = join(dir, 'cam.pem');
-  const openssl = spawn('openssl', [
-    ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'],
-    ...['-keyout', key, '-out', cert],
-  ]);
-  const [code] = await once(openssl, 'close');
-  expect(code).toBe(0);
-  const ports = { http: await freePort(), https: await freePort() };
-  const site = readFileSync(SHIPPED, 'utf8')
-    .replace('server 127.0.0.1:5000;', `server 127.0.0.1:${camPort};`)
-    .replace(/^\s*listen \[::\].*$/gm, '')
-    .replace(/^(\s*)listen 80;/m, `$1listen 127.0.0.1:${ports.http};`)
-    .replace(/^(\s*)listen 443 ssl/m, `$1listen 127.0.0.1:${ports.https} ssl`)
-    .replace(/ssl_certificate\s+\S+;/, `ssl_certificate ${cert};`)
-    .replace(/ssl_certificate_key\s+\S+;/, `ssl_certificate_key ${key};`);
-  writeFileSync(join(dir, 'cam.conf'), site);
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    [
-      'daemon off;',
-      'worker_processes 1;',
-      `pid ${join(dir, 'nginx.pid')};`,
-      `error_log ${join(dir, 'error.log')} warn;`,
-      'events { worker_connections 1024; }',
-      'http {',
-      '  access_log off;',
-      ...['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
-        (temp) => `  ${temp === 'body' ? 'client_body' : temp}_temp_path ${join(dir, temp)};`,
-      ),
-      `  include ${join(dir, 'cam.conf')};`,
-      '}',
-    ].join('\n'),
-  );
-  const nginx = spawn('nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  nginx.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk;
-  });
-  onTestFinished(async () => {
-    if (nginx.exitCode === null) {
-      nginx.kill('SIGTERM'); // a fast shutdown: a graceful one would wait for the streams to end
-      await once(nginx, 'close');
-    }
-  });
-  await vi.waitFor(
-    async () => {
-      if (nginx.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
-      const response = await fetch(`http://127.0.0.1:${ports.http}/healthz`);
-      expect(response.status).toBe(200);
-    },
-    { timeout: 10_000, interval: 100 },
-  );
-  return ports;
-}
 
 describe.runIf(haveTool('nginx', 'apt-get install nginx-light'))(
   'cam behind nginx (docs/deploy/nginx.conf)',

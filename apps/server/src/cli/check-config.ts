@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import { createCameras } from '../cameras.js';
 import { ConfigError, type ServerConfig } from '../config.js';
 import { loadConfigFrom } from '../load-config.js';
+import { readTlsCredentials } from '../tls.js';
 
 export const checkConfigHelp = {
   name: 'check-config',
@@ -21,6 +22,7 @@ export async function checkConfig(args: readonly string[], env: NodeJS.ProcessEn
     throw new ConfigError(`check-config takes one path, got ${positionals.length}: ${positionals.join(' ')}`);
   }
   const config = loadConfigFrom(env, positionals[0]);
+  if (config.tls) await readTlsCredentials(config.tls);
   const cameras = await createCameras(config.cameras);
   // The cameras never opened a device (that happens on demand), but close them as a start would.
   await Promise.all(cameras.map((entry) => entry.camera.close()));
@@ -34,6 +36,7 @@ function effectiveConfig(config: ServerConfig) {
     host: config.host,
     logLevel: config.logLevel,
     ...(config.maxViewers === undefined ? {} : { maxViewers: config.maxViewers }),
+    ...(config.tls === undefined ? {} : { tls: { cert: config.tls.cert, key: config.tls.key } }),
     cameras: config.cameras.map((camera) => ({
       id: camera.id,
       driver: camera.driver,

@@ -25,6 +25,8 @@ const VARIABLES: readonly [string, string][] = [
   ['LOG_LEVEL', 'fatal, error, warn, info (default), debug, trace or silent'],
   ['LOG_FORMAT', 'json or pretty (default: pretty on a terminal, json otherwise)'],
   ['CAM_CONFIG', 'the path of a config file, as --config'],
+  ['TLS_CERT', 'serve HTTPS with this PEM certificate (with TLS_KEY); SIGHUP reloads both'],
+  ['TLS_KEY', 'the PEM private key of TLS_CERT'],
 ];
 
 /** The text of `cam-server --help`. */
@@ -54,6 +56,7 @@ export function helpText(version: string, subcommands: readonly SubcommandHelp[]
     '',
     'Relative paths in variables and arguments are relative to the directory you ran the command in;',
     'in a config file, paths that start with ./ or ../ are relative to the file.',
-    'Ctrl-C (SIGINT) or SIGTERM stops the server. Docs: the README of @cam/server.',
+    'Ctrl-C (SIGINT) or SIGTERM stops the server; under TLS, SIGHUP reloads the certificate and key.',
+    'Docs: the README of @cam/server.',
   ].join('\n');
 }

@@ -3,7 +3,10 @@ import { createLogger, endLogs, type LogFormat, reportDroppedLogLines } from '..
 import { startServer } from '../server.js';
 import { refuse } from './refuse.js';
 
-/** Runs the server until SIGINT or SIGTERM, then exits 0 after a clean shutdown. */
+/**
+ * Runs the server until SIGINT or SIGTERM, then exits 0 after a clean shutdown; under TLS, SIGHUP
+ * reloads the certificate.
+ */
 export async function serve(config: ServerConfig, logFormat: LogFormat): Promise<void> {
   const logger = createLogger(config.logLevel, { format: logFormat });
   reportDroppedLogLines(logger);
@@ -27,6 +30,16 @@ export async function serve(config: ServerConfig, logFormat: LogFormat): Promise
   // twice, and a second signal must not kill the process midway through its (bounded) shutdown.
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  // Under TLS, SIGHUP (`systemctl reload`, after a certificate renewal) reloads the certificate and key
+  // for new connections. Without TLS it keeps its default: a closed terminal ends the server.
+  if (config.tls) {
+    process.on('SIGHUP', () => {
+      void starting.then(
+        (server) => server.reloadTls?.(),
+        () => undefined,
+      );
+    });
+  }
 
   try {
     await starting;
