@@ -7,6 +7,7 @@ import { type CameraEntry, createCameras } from './cameras.js';
 import { ConfigError, type ServerConfig } from './config.js';
 import { openUrls } from './open-urls.js';
 import { logRequests } from './request-logging.js';
+import { createServerAuth, warnIfExposed } from './server-auth.js';
 
 export interface RunningServer {
   /** Where the server listens, e.g. `http://127.0.0.1:5000`. */
@@ -38,6 +39,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
  * `DriverLoadError` before anything is started, so a bad configuration leaves nothing behind.
  */
 export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+  const auth = await createServerAuth(config);
   const cameras = await createCameras(config.cameras);
   for (const entry of cameras) logCameraEvents(entry.camera, logger);
 
@@ -45,6 +47,8 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     maxViewers: config.maxViewers,
     stalledViewerTimeout: config.stalledViewerTimeout,
     allowedHosts: allowedHosts(config),
+    auth,
+    metricsPublic: config.security?.metricsPublic ?? false,
   });
   // Checking connections every second (Node's default: 30 s) makes the header timeout bite on time.
   const server = createServer({ connectionsCheckingInterval: 1000 }, app.listener);
@@ -72,6 +76,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     { url, urls, port, cameras: summary, driver: cameras[0]!.driver },
     `listening on ${urls.join(', ')} (Ctrl-C to stop)`,
   );
+  warnIfExposed(config, auth, logger);
 
   return {
     url,
