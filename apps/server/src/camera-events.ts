@@ -99,8 +99,8 @@ export class CameraEventStream {
     const rendered = new Map<EventView['state'], string>();
     this.#write((view) => {
       if (!view.shows(entry)) return undefined;
-      let text = rendered.get(view.state);
-      if (text === undefined) rendered.set(view.state, (text = stateEvent(view.state(entry))));
+      const text = rendered.get(view.state) ?? stateEvent(view.state(entry));
+      rendered.set(view.state, text);
       return text;
     });
   }

@@ -24,24 +24,16 @@ export function mintLinkRoute(
   req: IncomingMessage & { body?: unknown },
   res: ServerResponse,
 ): void {
-  const body = (req.body ?? {}) as Record<string, unknown>;
-  const bad = (message: string) => sendJsonError(res, 400, 'BAD_REQUEST', message);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return bad('send JSON: { "route": "stream" | "snapshot", "expiresIn": <seconds> }');
+  const request = linkRequest(req.body, auth.config.maxLinkLifetime);
+  if (typeof request === 'string') {
+    sendJsonError(res, 400, 'BAD_REQUEST', request);
+    return;
   }
-  const unknown = Object.keys(body).filter((key) => key !== 'route' && key !== 'expiresIn');
-  if (unknown.length) return bad(`unknown field ${JSON.stringify(unknown[0])} (fields: route, expiresIn)`);
-  const route = body.route ?? 'stream';
-  if (route !== 'stream' && route !== 'snapshot') return bad('route: expected "stream" or "snapshot"');
-  const expiresIn = body.expiresIn ?? DEFAULT_LINK_SECONDS;
-  const max = auth.config.maxLinkLifetime;
-  if (typeof expiresIn !== 'number' || !Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > max) {
-    return bad(`expiresIn: expected a whole number of seconds from 1 to ${max} (auth.maxLinkLifetime)`);
-  }
+  const { route, expiresIn } = request;
   const link = auth.mintLink({ camera, route, expiresIn });
   const path = linkPath(camera, route, link.query);
   const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-  const body201 = JSON.stringify({
+  const body = JSON.stringify({
     camera,
     route,
     expires: new Date(link.expires * 1000).toISOString(),
@@ -50,10 +42,31 @@ export function mintLinkRoute(
   });
   res.writeHead(201, {
     'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body201),
+    'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',
   });
-  res.end(body201);
+  res.end(body);
+}
+
+/** The route and lifetime a link request asks for, or what is wrong with it. */
+function linkRequest(body: unknown, maxLifetime: number): { route: LinkRoute; expiresIn: number } | string {
+  const fields = body ?? {};
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+    return 'send JSON: { "route": "stream" | "snapshot", "expiresIn": <seconds> }';
+  }
+  const unknown = Object.keys(fields).filter((key) => key !== 'route' && key !== 'expiresIn');
+  if (unknown.length) return `unknown field ${JSON.stringify(unknown[0])} (fields: route, expiresIn)`;
+  const { route = 'stream', expiresIn = DEFAULT_LINK_SECONDS } = fields as Record<string, unknown>;
+  if (route !== 'stream' && route !== 'snapshot') return 'route: expected "stream" or "snapshot"';
+  if (
+    typeof expiresIn !== 'number' ||
+    !Number.isInteger(expiresIn) ||
+    expiresIn < 1 ||
+    expiresIn > maxLifetime
+  ) {
+    return `expiresIn: expected a whole number of seconds from 1 to ${maxLifetime} (auth.maxLinkLifetime)`;
+  }
+  return { route, expiresIn };
 }
 
 /**
@@ -70,7 +83,8 @@ export async function rotateKeyRoute(
     await auth.rotateKey();
   } catch (error) {
     if ((error as { code?: unknown }).code !== 'AUTH_CONFIG') throw error;
-    return sendJsonError(res, 409, 'KEY_IN_CONFIG', (error as Error).message);
+    sendJsonError(res, 409, 'KEY_IN_CONFIG', (error as Error).message);
+    return;
   }
   logger.warn(
     { by: principal ? principalName(principal) : undefined },
