@@ -14,9 +14,9 @@ import { CameraEventStream } from './camera-events.js';
 import { cameraState } from './camera-state.js';
 import type { CameraEntry } from './cameras.js';
 import { FrameSocketServer } from './frame-socket.js';
-import { Guard } from './guard.js';
+import { type Admission, Guard } from './guard.js';
 import { createHostCheck } from './host-check.js';
-import { matchHotRoute } from './hot-routes.js';
+import { type HotRoute, matchHotRoute } from './hot-routes.js';
 import { type ClientErrorLog, createClientErrorLog, sendJsonError } from './json-errors.js';
 import { defaultMaxViewers } from './limits.js';
 import { mintLinkRoute, rotateKeyRoute } from './link-routes.js';
@@ -190,36 +190,50 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
     answerError(error, req, res, logger, logClientError);
   });
 
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Every route, the hot ones and express's, passes the one access check first. */
+  function serve(req: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
     if (!hostAllowed(req.headers.host)) {
       const message = `this server does not answer to the name ${JSON.stringify(req.headers.host)}`;
       logClientError(req, 'UNKNOWN_HOST', message);
       sendJsonError(res, 421, 'UNKNOWN_HOST', `${message}: add it to ALLOWED_HOSTS (allowedHosts)`);
-      return;
+      return undefined;
     }
     const route = matchHotRoute(req);
     if (route?.kind === 'bad-request') {
       logClientError(req, 'BAD_REQUEST', route.message);
       sendJsonError(res, 400, 'BAD_REQUEST', route.message);
-      return;
+      return undefined;
     }
-    // Every route, these hot ones and express's, passes the one access check first.
-    const admission = await guard.admit(req, res, route);
-    if (!admission) return;
+    const admission = guard.admit(req, res, route);
+    // Decided at once without users; with users, once the credentials are checked.
+    if (admission instanceof Promise)
+      return admission.then((admitted) => dispatch(req, res, route, admitted));
+    dispatch(req, res, route, admission);
+    return undefined;
+  }
+
+  function dispatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: HotRoute | undefined,
+    admission: Admission,
+  ): void {
+    if (!admission) return; // answered: a refusal, a preflight, the login page
     // A stream ends with the grant behind it: logout, a session's or link's expiry, a new key.
     if (route?.kind === 'stream' && admission.decision) auth.track(res, admission.decision);
     if (!route) {
       app(req, res);
       return;
     }
+    if (route.kind === 'bad-request') return;
     const camera = route.camera === undefined ? defaultCamera : routes.get(route.camera);
-    if (!camera) return unknownCamera(res, route.camera!);
-    camera[route.kind](req, res);
+    if (camera) camera[route.kind](req, res);
+    else unknownCamera(res, route.camera!);
   }
 
   return {
     listener(req, res) {
-      serve(req, res).catch((error: unknown) =>
+      serve(req, res)?.catch((error: unknown) =>
         answerError(error, req as Request, res as Response, logger, logClientError),
       );
     },

@@ -32,10 +32,43 @@ export class Guard {
    * Decides `req`: undefined when it was answered here (login/logout, a preflight, a refusal); otherwise
    * the decision (undefined for an open route), with the response's headers (CORS, CORP) already set.
    */
-  async admit(req: IncomingMessage, res: ServerResponse, hot: HotRoute | undefined): Promise<Admission> {
+  admit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    hot: HotRoute | undefined,
+  ): Admission | Promise<Admission> {
+    // Without users every request is allowed: decided at once, so that a request reaches its route in
+    // the same tick (express's routes, and the hot routes, behave exactly as they did without auth).
+    if (!this.#auth.enabled) return this.#admitOpen(req, res, hot);
+    return this.#admitChecked(req, res, hot);
+  }
+
+  #admitOpen(req: IncomingMessage, res: ServerResponse, hot: HotRoute | undefined): Admission {
+    const access = accessFor(req.method, pathOf(req), hot, this.#options);
+    if (access.cors && this.#auth.applyCors(req, res)) return undefined; // a preflight, answered
+    if (access.open) return { decision: undefined, access };
+    if (!this.#sameOriginChange(req, res)) return undefined;
+    const route = access.route;
+    const decision: Allowed = {
+      allowed: true,
+      principal: { kind: 'anonymous' },
+      // As auth.check gives them: streams and snapshots say who may embed them.
+      headers:
+        route === 'stream' || route === 'snapshot'
+          ? { 'Cross-Origin-Resource-Policy': this.#auth.config.crossOriginResourcePolicy }
+          : {},
+      grant: { signed: false },
+    };
+    return this.#admitted(req, res, decision, access);
+  }
+
+  async #admitChecked(
+    req: IncomingMessage,
+    res: ServerResponse,
+    hot: HotRoute | undefined,
+  ): Promise<Admission> {
     const auth = this.#auth;
-    // The login page and logout exist only when there are users to log in as.
-    if (auth.enabled && (await auth.handle(req, res))) return undefined;
+    if (await auth.handle(req, res)) return undefined; // the login page, login and logout
     const access = accessFor(req.method, pathOf(req), hot, this.#options);
     if (access.cors && auth.applyCors(req, res)) return undefined; // a preflight, answered
     if (access.open) return { decision: undefined, access };
@@ -45,14 +78,21 @@ export class Guard {
       auth.refuse(req, res, decision);
       return undefined;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD' && !auth.sameOrigin(req)) {
-      // A change asked for by another site's page (CSRF): the session cookie alone must not do it.
-      sendJsonError(res, 403, 'CROSS_SITE', 'a request from another site’s page is refused');
-      return undefined;
-    }
+    if (!this.#sameOriginChange(req, res)) return undefined;
+    return this.#admitted(req, res, decision, access);
+  }
+
+  #admitted(req: IncomingMessage, res: ServerResponse, decision: Allowed, access: Access): Admission {
     for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
     setDecision(req, decision);
     return { decision, access };
+  }
+
+  /** False (and the request answered 403) for a change asked for by another site's page: CSRF. */
+  #sameOriginChange(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method === 'GET' || req.method === 'HEAD' || this.#auth.sameOrigin(req)) return true;
+    sendJsonError(res, 403, 'CROSS_SITE', 'a request from another site’s page is refused');
+    return false;
   }
 
   /**
