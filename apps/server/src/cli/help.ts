@@ -25,6 +25,8 @@ const VARIABLES: readonly [string, string][] = [
   ['LOG_LEVEL', 'fatal, error, warn, info (default), debug, trace or silent'],
   ['LOG_FORMAT', 'json or pretty (default: pretty on a terminal, json otherwise)'],
   ['CAM_CONFIG', 'the path of a config file, as --config'],
+  ['AUTH_KEY_FILE', 'the signing key file for sessions and links (default: cam-auth.key by the config file)'],
+  ['TRUST_PROXY', 'reverse proxy addresses or CIDR ranges, comma-separated, whose X-Forwarded-For counts'],
 ];
 
 /** The text of `cam-server --help`. */
