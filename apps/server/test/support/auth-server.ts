@@ -61,7 +61,9 @@ export function openStreamWith(
   host = '127.0.0.1',
 ): Promise<MjpegStream> {
   return new Promise((resolve, reject) => {
-    const req = request({ host, port, path, headers }, (response) => resolve(new MjpegStream(response)));
+    const req = request({ host, port, path, headers, agent: false }, (response) =>
+      resolve(new MjpegStream(response)),
+    );
     req.on('error', reject);
     req.end();
     onCleanup(() => req.destroy());
