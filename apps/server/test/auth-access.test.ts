@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import {
+  type ApiBody,
   frameNumber,
   isWholeJpeg,
   missingToolNote,
@@ -117,15 +118,13 @@ describe('with users configured', () => {
     // Someone watches front: the admin sees from where, the viewer does not.
     const watching = await openStreamWith(port, '/cameras/front/stream', admin);
     await watching.waitForParts(1);
-    const asViewer = await (await fetch(`${url}/api/cameras`, { headers: viewer })).json();
-    expect(asViewer.cameras.map((camera: { id: string }) => camera.id)).toEqual(['front']);
-    expect(asViewer.cameras[0].viewers.length).toBeGreaterThanOrEqual(1);
-    expect(asViewer.cameras[0].viewers.every((v: { address: unknown }) => v.address === null)).toBe(true);
-    const asAdmin = await (await fetch(`${url}/api/cameras`, { headers: admin })).json();
-    expect(asAdmin.cameras.map((camera: { id: string }) => camera.id)).toEqual(['front', 'back']);
-    expect(asAdmin.cameras[0].viewers.some((v: { address: unknown }) => typeof v.address === 'string')).toBe(
-      true,
-    );
+    const asViewer = (await (await fetch(`${url}/api/cameras`, { headers: viewer })).json()) as ApiBody;
+    expect(asViewer.cameras.map((camera) => camera.id)).toEqual(['front']);
+    expect(asViewer.cameras[0]!.viewers.length).toBeGreaterThanOrEqual(1);
+    expect(asViewer.cameras[0]!.viewers.every((v) => v.address === null)).toBe(true);
+    const asAdmin = (await (await fetch(`${url}/api/cameras`, { headers: admin })).json()) as ApiBody;
+    expect(asAdmin.cameras.map((camera) => camera.id)).toEqual(['front', 'back']);
+    expect(asAdmin.cameras[0]!.viewers.some((v) => typeof v.address === 'string')).toBe(true);
 
     // The home page lists only the viewer's cameras.
     const home = await (await fetch(`${url}/`, { headers: viewer })).text();

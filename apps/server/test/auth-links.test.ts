@@ -77,7 +77,9 @@ describe('signed links', () => {
       body: JSON.stringify({ expiresIn: 601 }),
     });
     expect(tooLong.status).toBe(400);
-    expect((await tooLong.json()).error.message).toMatch(/expiresIn: .*1 to 600/);
+    expect(((await tooLong.json()) as { error: { message: string } }).error.message).toMatch(
+      /expiresIn: .*1 to 600/,
+    );
     const crossSite = await fetch(`${url}/api/cameras/front/links`, {
       method: 'POST',
       headers: { ...basic(ADMIN), 'Content-Type': 'application/json', Origin: 'https://evil.example' },
