@@ -4,7 +4,7 @@ import type { Allowed, Auth, Refused } from '@cam/auth';
 import { type Access, type AccessOptions, accessFor } from './access.js';
 import type { HotRoute } from './hot-routes.js';
 import { type ClientErrorLog, sendJsonError } from './json-errors.js';
-import { setDecision } from './request-principal.js';
+import { setClientAddress, setDecision } from './request-principal.js';
 
 /** A grant for a request that passed, or undefined when the request has been answered. */
 export type Admission = { decision: Allowed | undefined; access: Access } | undefined;
@@ -44,6 +44,7 @@ export class Guard {
   }
 
   #admitOpen(req: IncomingMessage, res: ServerResponse, hot: HotRoute | undefined): Admission {
+    this.#noteAddress(req);
     const access = accessFor(req.method, pathOf(req), hot, this.#options);
     if (access.cors && this.#auth.applyCors(req, res)) return undefined; // a preflight, answered
     if (access.open) return { decision: undefined, access };
@@ -68,6 +69,7 @@ export class Guard {
     hot: HotRoute | undefined,
   ): Promise<Admission> {
     const auth = this.#auth;
+    this.#noteAddress(req);
     if (await auth.handle(req, res)) return undefined; // the login page, login and logout
     const access = accessFor(req.method, pathOf(req), hot, this.#options);
     if (access.cors && auth.applyCors(req, res)) return undefined; // a preflight, answered
@@ -80,6 +82,11 @@ export class Guard {
     }
     if (!this.#sameOriginChange(req, res)) return undefined;
     return this.#admitted(req, res, decision, access);
+  }
+
+  /** Behind a trusted proxy, the log names the client, not the proxy. */
+  #noteAddress(req: IncomingMessage): void {
+    if (this.#auth.config.trustProxy.length) setClientAddress(req, this.#auth.clientAddress(req));
   }
 
   #admitted(req: IncomingMessage, res: ServerResponse, decision: Allowed, access: Access): Admission {

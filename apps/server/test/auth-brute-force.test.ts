@@ -5,7 +5,7 @@ import { ADMIN, basic, startWithUsers } from './support/auth-server.js';
 
 describe('failed logins', () => {
   test('30 wrong passwords from one address get 429 with Retry-After; another address is not affected', async () => {
-    const { url } = await startWithUsers({ trustProxy: ['127.0.0.1'] });
+    const { url, proc } = await startWithUsers({ trustProxy: ['127.0.0.1'] }, { LOG_LEVEL: 'debug' });
     const from = (address: string, password: string) =>
       fetch(`${url}/cameras/front/snapshot.jpg`, {
         headers: { ...basic({ name: ADMIN.name, password }), 'X-Forwarded-For': address },
@@ -33,6 +33,8 @@ describe('failed logins', () => {
     expect(other.headers.get('content-type')).toBe('image/jpeg');
     const wrongElsewhere = await from('198.51.100.9', 'wrong');
     expect(wrongElsewhere.status).toBe(401);
+    // The request log names the client the proxy vouches for, and who it was.
+    await proc.waitForLog({ address: '198.51.100.9', user: ADMIN.name, status: 200 });
   });
 
   test('without trustProxy, X-Forwarded-For is ignored: a client cannot dodge the limit with it', async () => {
