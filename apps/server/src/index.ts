@@ -6,6 +6,7 @@ export { createCameras } from './cameras.js';
 export type { CameraConfig, ServerConfig } from './config.js';
 export { ConfigError, configFromEnv, driverOptionVariable } from './config.js';
 export { configFromFile } from './config-file.js';
+export type { SecurityConfig } from './security-config.js';
 export { DriverLoadError, installedDrivers, loadDriver } from './drivers.js';
 export { defaultMaxViewers } from './limits.js';
 export { loadConfig } from './load-config.js';
