@@ -24,6 +24,19 @@ const READ_PIXEL = `(() => {
   return Array.from(context.getImageData(${BACKGROUND_PROBE.x}, ${BACKGROUND_PROBE.y}, 1, 1).data.slice(0, 3));
 })()`;
 
+/**
+ * Waits until `expression` is true in the page. Not page.waitForFunction: its polling evaluates the
+ * string inside the page, which the page's CSP (no 'unsafe-eval') rightly forbids.
+ */
+function waitInPage(page: Page, expression: string, timeout: number): Promise<void> {
+  return vi.waitFor(
+    async () => {
+      if (!(await page.evaluate<boolean>(expression))) throw new Error(`not yet true: ${expression}`);
+    },
+    { timeout, interval: 100 },
+  );
+}
+
 /** The stream viewers of `camera`, as an admin reads them. */
 async function viewersOf(url: string, camera: string): Promise<number> {
   const res = await fetch(`${url}/api/cameras/${camera}`, { headers: basic(ADMIN) });
@@ -70,9 +83,7 @@ describe('headless Chromium with users', () => {
     expect(cookie!.expires).toBeGreaterThan(Date.now() / 1000); // a lifetime, not a browser-session cookie
 
     // The <img> streams with the cookie alone, and it is live: the displayed frame changes.
-    await page.waitForFunction("document.getElementById('stream')?.naturalWidth === 640", undefined, {
-      timeout: 10_000,
-    });
+    await waitInPage(page, "document.getElementById('stream')?.naturalWidth === 640", 10_000);
     const seen = new Set<number | undefined>();
     await vi.waitFor(
       async () => {
@@ -114,10 +125,10 @@ describe('headless Chromium with users', () => {
     const response = await page.reload();
     expect(response?.headers()['content-security-policy']).toMatch(/default-src 'self'/);
     // The tiles get their frames over the WebSocket (the session cookie authenticates the upgrade).
-    await page.waitForFunction(
+    await waitInPage(
+      page,
       "[...document.querySelectorAll('.tile canvas')].every((canvas) => canvas.dataset.painted)",
-      undefined,
-      { timeout: 15_000 },
+      15_000,
     );
     expect(await page.locator('.tile').count()).toBe(2);
     expect(violations).toEqual([]);
