@@ -175,6 +175,40 @@ describe('with users configured', () => {
     expect(new Set(seen)).toEqual(new Set(['front']));
   });
 
+  test('logging out closes the frame WebSocket and the events stream that the session opened', async () => {
+    const { url, port } = await startWithUsers();
+    const login = await fetch(`${url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: VIEWER.name, password: VIEWER.password, next: '/' }).toString(),
+    });
+    expect(login.status).toBe(303);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    expect(cookie).toMatch(/^cam_session=/);
+
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/api/frames`, { headers: { Cookie: cookie } });
+    onCleanup(() => socket.terminate());
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    await new Promise((resolve) => socket.once('open', resolve));
+    const events = await fetch(`${url}/api/events`, { headers: { Cookie: cookie } });
+    expect(events.status).toBe(200);
+    const eventsEnded = events.body!.pipeTo(new WritableStream()).then(
+      () => 'ended',
+      () => 'cut',
+    );
+
+    const logout = await fetch(`${url}/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { Cookie: cookie },
+    });
+    expect(logout.status).toBe(303);
+    await closed;
+    expect(['ended', 'cut']).toContain(await eventsEnded);
+    expect((await fetch(`${url}/api/cameras`, { headers: { Cookie: cookie } })).status).toBe(401);
+  });
+
   test('HTML pages carry the security headers; frame-ancestors comes from the config', async () => {
     const { url } = await startWithUsers({ auth: { frameAncestors: ["'self'", 'https://wall.example'] } });
     const page = await fetch(`${url}/cameras/front`, { headers: basic(ADMIN) });
