@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { Auth, type Principal, parseAuthConfig, redactUrl } from '@cam/auth';
 import {
   createSnapshotHandler,
   createStreamHandler,
@@ -12,13 +14,16 @@ import { CameraEventStream } from './camera-events.js';
 import { cameraState } from './camera-state.js';
 import type { CameraEntry } from './cameras.js';
 import { FrameSocketServer } from './frame-socket.js';
+import { type Admission, Guard } from './guard.js';
 import { createHostCheck } from './host-check.js';
-import { matchHotRoute } from './hot-routes.js';
+import { type HotRoute, matchHotRoute } from './hot-routes.js';
 import { type ClientErrorLog, createClientErrorLog, sendJsonError } from './json-errors.js';
 import { defaultMaxViewers } from './limits.js';
+import { mintLinkRoute, rotateKeyRoute } from './link-routes.js';
 import { createBytesSentMetric, createMetrics, createStalledViewerMetrics } from './metrics.js';
 import { offlineFrames } from './offline-frames.js';
 import { cameraPage, homePage } from './page.js';
+import { decisionOf, principalOf, seesAddresses } from './request-principal.js';
 import { StreamTracker } from './stream-tracker.js';
 import { loadWebAssets } from './web-assets.js';
 
@@ -31,6 +36,10 @@ export interface AppOptions {
   stalledViewerTimeout?: number;
   /** Names accepted in `Host` besides the machine's own; `'*'` accepts any. Default none. */
   allowedHosts?: readonly string[];
+  /** Users, sessions, links (`createAuth` from @cam/auth). Default: none, every request is allowed. */
+  auth?: Auth;
+  /** `/metrics` and `/readyz` open to anyone; otherwise for admins only. Default false. */
+  metricsPublic?: boolean;
 }
 
 /** The server's routes, as one node:http `request` listener. */
@@ -74,6 +83,13 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
   createStalledViewerMetrics(metrics, streams, ids);
   const readyTimeout = options.readyTimeout ?? 10_000;
   const hostAllowed = createHostCheck(options.allowedHosts ?? []);
+  // Without an auth layer given: no users, every request allowed (as `anonymous`).
+  const auth = options.auth ?? new Auth(parseAuthConfig(undefined), randomBytes(32).toString('base64url'));
+  const guard = new Guard(
+    auth,
+    { metricsPublic: options.metricsPublic ?? false, defaultCamera: entries[0]!.id },
+    logClientError,
+  );
 
   const routes = new Map<string, CameraRoutes>(
     entries.map((entry) => {
@@ -92,6 +108,15 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
   const unknownCamera = (res: ServerResponse, id: string) =>
     sendJsonError(res, 404, 'UNKNOWN_CAMERA', `no camera "${id}" (cameras: ${ids.join(', ')})`);
   const state = (entry: CameraEntry) => cameraState(entry, Date.now(), streams.stalled(entry.id));
+  // What a request may see: the cameras its user may view, viewers' addresses for admins only.
+  const visible = (req: IncomingMessage) => {
+    const principal = principalOf(req);
+    return entries.filter((entry) => principal !== undefined && auth.mayView(principal, entry.id));
+  };
+  const redactedState = (entry: CameraEntry) => withoutAddresses(state(entry));
+  // One of two functions, so that the events stream renders each state once per kind of client.
+  const stateFor = (req: IncomingMessage) => (seesAddresses(principalOf(req)) ? state : redactedState);
+  const account = (req: IncomingMessage) => accountOf(principalOf(req), auth.config.logoutPath);
   const events = new CameraEventStream(entries, state);
   const frameSocket = new FrameSocketServer(entries);
   const web = loadWebAssets();
@@ -101,9 +126,15 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
+  const sendPage = (res: Response, html: string) => {
+    // A page of the web app: always revalidated (its assets are cached for good: their names change).
+    res.type('html').set('Cache-Control', 'no-cache').set(auth.htmlHeaders()).send(html);
+  };
+
   app.get('/', (req, res) => {
     const action = req.query.action;
-    if (action === undefined) sendPage(res, homePage(ids, web.files));
+    const shown = visible(req).map((entry) => entry.id);
+    if (action === undefined) sendPage(res, homePage(shown, web.files, account(req)));
     else sendBadParameter(res, 'action', 'stream or snapshot', action); // the good ones are hot routes
   });
   app.get('/cameras/:id', (req, res) => {
@@ -111,17 +142,31 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
     if (!camera) return unknownCamera(res, req.params.id);
     // Relative links on the page need the URL without a trailing slash.
     if (req.path.endsWith('/')) return res.redirect(301, `../${encodeURIComponent(req.params.id)}`);
-    sendPage(res, cameraPage(camera.entry.id, ids, web.files));
+    const shown = visible(req).map((entry) => entry.id);
+    sendPage(res, cameraPage(camera.entry.id, shown, web.files, account(req)));
   });
   app.use('/assets', web.handler);
-  app.get('/api/events', (_req, res) => events.serve(res));
-  app.get('/api/cameras', (_req, res) => {
-    res.set('Cache-Control', 'no-cache').json({ cameras: entries.map(state) });
+  app.get('/api/events', (req, res) => {
+    const shown = new Set(visible(req).map((entry) => entry.id));
+    const decision = decisionOf(req);
+    if (decision) auth.track(res, decision); // the events end with the session, as streams do
+    events.serve(res, { shows: (entry) => shown.has(entry.id), state: stateFor(req) });
+  });
+  app.get('/api/cameras', (req, res) => {
+    res.set('Cache-Control', 'no-cache').json({ cameras: visible(req).map(stateFor(req)) });
   });
   app.get('/api/cameras/:id', (req, res) => {
     const camera = routes.get(req.params.id);
     if (!camera) return unknownCamera(res, req.params.id);
-    res.set('Cache-Control', 'no-cache').json(state(camera.entry));
+    res.set('Cache-Control', 'no-cache').json(stateFor(req)(camera.entry));
+  });
+  app.post('/api/cameras/:id/links', express.json({ limit: '4kb' }), (req, res) => {
+    const camera = routes.get(req.params.id);
+    if (!camera) return unknownCamera(res, req.params.id);
+    mintLinkRoute(auth, camera.entry.id, req, res);
+  });
+  app.post('/api/auth/rotate-key', (req, res, next) => {
+    rotateKeyRoute(auth, logger, principalOf(req), res).catch(next);
   });
 
   app.get('/healthz', (_req, res) => {
@@ -145,32 +190,68 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
     answerError(error, req, res, logger, logClientError);
   });
 
+  /** Every route, the hot ones and express's, passes the one access check first. */
+  function serve(req: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
+    if (!hostAllowed(req.headers.host)) {
+      const message = `this server does not answer to the name ${JSON.stringify(req.headers.host)}`;
+      logClientError(req, 'UNKNOWN_HOST', message);
+      sendJsonError(res, 421, 'UNKNOWN_HOST', `${message}: add it to ALLOWED_HOSTS (allowedHosts)`);
+      return undefined;
+    }
+    const route = matchHotRoute(req);
+    if (route?.kind === 'bad-request') {
+      logClientError(req, 'BAD_REQUEST', route.message);
+      sendJsonError(res, 400, 'BAD_REQUEST', route.message);
+      return undefined;
+    }
+    const admission = guard.admit(req, res, route);
+    // Decided at once without users; with users, once the credentials are checked.
+    if (admission instanceof Promise)
+      return admission.then((admitted) => dispatch(req, res, route, admitted));
+    dispatch(req, res, route, admission);
+    return undefined;
+  }
+
+  function dispatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: HotRoute | undefined,
+    admission: Admission,
+  ): void {
+    if (!admission) return; // answered: a refusal, a preflight, the login page
+    // A stream ends with the grant behind it: logout, a session's or link's expiry, a new key.
+    if (route?.kind === 'stream' && admission.decision) auth.track(res, admission.decision);
+    if (!route) {
+      app(req, res);
+      return;
+    }
+    if (route.kind === 'bad-request') return;
+    const camera = route.camera === undefined ? defaultCamera : routes.get(route.camera);
+    if (camera) camera[route.kind](req, res);
+    else unknownCamera(res, route.camera!);
+  }
+
   return {
     listener(req, res) {
-      if (!hostAllowed(req.headers.host)) {
-        const message = `this server does not answer to the name ${JSON.stringify(req.headers.host)}`;
-        logClientError(req, 'UNKNOWN_HOST', message);
-        sendJsonError(res, 421, 'UNKNOWN_HOST', `${message}: add it to ALLOWED_HOSTS (allowedHosts)`);
-        return;
-      }
-      const route = matchHotRoute(req);
-      if (!route) {
-        app(req, res);
-        return;
-      }
-      if (route.kind === 'bad-request') {
-        logClientError(req, 'BAD_REQUEST', route.message);
-        sendJsonError(res, 400, 'BAD_REQUEST', route.message);
-        return;
-      }
-      const camera = route.camera === undefined ? defaultCamera : routes.get(route.camera);
-      if (!camera) return unknownCamera(res, route.camera!);
-      camera[route.kind](req, res);
+      serve(req, res)?.catch((error: unknown) =>
+        answerError(error, req as Request, res as Response, logger, logClientError),
+      );
     },
     upgrade(req, socket, head) {
-      if (!hostAllowed(req.headers.host) || !frameSocket.handleUpgrade(req, socket, head)) {
+      const refuse = () =>
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      }
+      if (!hostAllowed(req.headers.host) || !frameSocket.handles(req)) return refuse();
+      guard
+        .admitUpgrade(req, socket)
+        .then((decision) => {
+          if (!decision) return;
+          const shows = (id: string) => auth.mayView(decision.principal, id);
+          // The grant tracker ends what it tracks with destroy() on 'close': a socket has both.
+          if (frameSocket.handleUpgrade(req, socket, head, shows))
+            auth.track(socket as unknown as ServerResponse, decision);
+          else refuse();
+        })
+        .catch(() => socket.destroy());
     },
     destroyStreams() {
       streams.destroyAll();
@@ -178,6 +259,7 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
       events.close();
     },
     close() {
+      auth.close();
       streams.stop();
       frameSocket.close();
       events.close();
@@ -205,13 +287,21 @@ function answerError(
     sendJsonError(res, 400, 'BAD_REQUEST', message);
     return;
   }
-  logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
+  const url = redactUrl(req.originalUrl ?? req.url ?? '/');
+  logger.error({ err: error, method: req.method, url }, 'request failed');
   sendJsonError(res, 500, 'INTERNAL_ERROR', 'the server failed to answer this request');
 }
 
-/** A page of the web app: always revalidated, its assets cached for good (their names change). */
-function sendPage(res: Response, html: string): void {
-  res.type('html').set('Cache-Control', 'no-cache').send(html);
+/** A camera's state for someone who may not see who watches: the viewers without their addresses. */
+function withoutAddresses(state: ReturnType<typeof cameraState>): ReturnType<typeof cameraState> {
+  return { ...state, viewers: state.viewers.map((viewer) => ({ ...viewer, address: null })) };
+}
+
+/** The logged-in user a page names (with a logout button); none when auth is off or for a link. */
+function accountOf(principal: Principal | undefined, logoutPath: string) {
+  return principal?.kind === 'user' && principal.via === 'session'
+    ? { name: principal.name, logoutPath }
+    : undefined;
 }
 
 /** Answers 503 TOO_MANY_VIEWERS with Retry-After: the viewer is refused at once, others unaffected. */

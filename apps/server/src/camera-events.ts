@@ -10,6 +10,13 @@ const KEEPALIVE_MS = 15_000;
 /** Events a client has not read, at most. */
 const MAX_UNREAD_BYTES = 1024 * 1024;
 
+/** What one client may see: the cameras it is shown, and their state as it may see it. */
+export interface EventView {
+  shows(entry: CameraEntry): boolean;
+  /** Clients with the same function share the rendering of each event. */
+  state(entry: CameraEntry): unknown;
+}
+
 /**
  * `GET /api/events`: server-sent events, one `state` event (JSON of `GET /api/cameras/:id`) per camera
  * when a client connects, then one whenever the camera starts, stops, fails or its viewers change, and
@@ -18,7 +25,7 @@ const MAX_UNREAD_BYTES = 1024 * 1024;
 export class CameraEventStream {
   readonly #entries: readonly CameraEntry[];
   readonly #stateOf: (entry: CameraEntry) => unknown;
-  readonly #clients = new Set<ServerResponse>();
+  readonly #clients = new Map<ServerResponse, EventView>();
   readonly #pending = new Map<string, NodeJS.Timeout>();
   readonly #tick: NodeJS.Timeout;
   readonly #unsubscribe: (() => void)[] = [];
@@ -54,8 +61,9 @@ export class CameraEventStream {
     this.#tick.unref();
   }
 
-  /** Serves one client until it leaves. */
-  serve(res: ServerResponse): void {
+  /** Serves one client until it leaves: every camera, or those `view` shows. */
+  serve(res: ServerResponse, view?: EventView): void {
+    const shown: EventView = view ?? { shows: () => true, state: this.#stateOf };
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache',
@@ -63,8 +71,8 @@ export class CameraEventStream {
     });
     res.socket?.setTimeout(0); // quiet between events: exempt from the idle-connection timeout
     res.write('retry: 2000\n\n');
-    for (const entry of this.#entries) res.write(stateEvent(this.#stateOf(entry)));
-    this.#clients.add(res);
+    for (const entry of this.#entries) if (shown.shows(entry)) res.write(stateEvent(shown.state(entry)));
+    this.#clients.set(res, shown);
     res.on('close', () => this.#clients.delete(res));
   }
 
@@ -73,7 +81,7 @@ export class CameraEventStream {
     clearInterval(this.#tick);
     for (const timer of this.#pending.values()) clearTimeout(timer);
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
-    for (const client of this.#clients) client.end();
+    for (const client of this.#clients.keys()) client.end();
     this.#clients.clear();
   }
 
@@ -88,11 +96,20 @@ export class CameraEventStream {
   }
 
   #send(entry: CameraEntry): void {
-    this.#write(stateEvent(this.#stateOf(entry)));
+    const rendered = new Map<EventView['state'], string>();
+    this.#write((view) => {
+      if (!view.shows(entry)) return undefined;
+      const text = rendered.get(view.state) ?? stateEvent(view.state(entry));
+      rendered.set(view.state, text);
+      return text;
+    });
   }
 
-  #write(text: string): void {
-    for (const client of this.#clients) {
+  /** Writes to each client the text `textFor` gives it (none when undefined). */
+  #write(textFor: string | ((view: EventView) => string | undefined)): void {
+    for (const [client, view] of this.#clients) {
+      const text = typeof textFor === 'string' ? textFor : textFor(view);
+      if (text === undefined) continue;
       // A client that reads nothing does not make the server hold its events: it reconnects on its own.
       if (client.writableLength > MAX_UNREAD_BYTES) client.destroy();
       else client.write(text);

@@ -12,7 +12,8 @@ import {
   type ServerConfig,
   tlsFromEnv,
 } from './config.js';
-import { isRelativePathOption, resolveOptionPaths } from './user-paths.js';
+import { securityConfig } from './security-config.js';
+import { isRelativePathOption, resolveOptionPaths, resolveUserPath } from './user-paths.js';
 
 const CAMERAS = 'a list of at least one camera';
 const CAMERA_ID = 'letters, digits, "-" and "_" (at most 64), starting with a letter or digit';
@@ -54,6 +55,11 @@ const fileSchema = z
       stallTimeout: fields.seconds.optional(),
       cameras: z.array(cameraSchema, { error: CAMERAS }).min(1, CAMERAS),
       tls: tlsSchema.optional(),
+      // Checked by securityConfig, whose messages name each setting as written.
+      auth: z.unknown().optional(),
+      trustProxy: z.unknown().optional(),
+      cors: z.unknown().optional(),
+      metrics: z.unknown().optional(),
     },
     { error: 'a mapping of settings with a "cameras" list' },
   )
@@ -85,14 +91,16 @@ const OVERRIDING_VARIABLES = [
   'ALLOWED_HOSTS',
   'TLS_CERT',
   'TLS_KEY',
+  'TRUST_PROXY',
+  'AUTH_KEY_FILE',
 ] as const;
 
 /**
  * Reads a JSON or YAML config file listing several cameras. Driver options that start with `./` or `../`
  * are paths relative to the file's directory (see {@link resolveOptionPaths}), and so is a driver given
  * as such a path; `tls.cert` and `tls.key`, always paths, are relative to it unless absolute. PORT, HOST,
- * LOG_LEVEL, MAX_VIEWERS, STALLED_VIEWER_TIMEOUT, ALLOWED_HOSTS, TLS_CERT and TLS_KEY from the
- * environment override the file's values (handy in containers); the single-camera variables
+ * LOG_LEVEL, MAX_VIEWERS, STALLED_VIEWER_TIMEOUT, ALLOWED_HOSTS, TLS_CERT, TLS_KEY, TRUST_PROXY and
+ * AUTH_KEY_FILE from the environment override the file's values (handy in containers); the single-camera variables
  * (CAMERA, CAMERA_<OPTION>, IDLE_TIMEOUT) are refused, since the file says which cameras run.
  */
 export function configFromFile(path: string, env: NodeJS.ProcessEnv): ServerConfig {
@@ -137,6 +145,11 @@ export function configFromFile(path: string, env: NodeJS.ProcessEnv): ServerConf
   const file = result.data;
   const fromEnv = configFromEnv(pick(env, OVERRIDING_VARIABLES));
   const envSet = presentVariables(env);
+  const security = securityConfig(file, {
+    file: path,
+    env: pick(envSet, ['TRUST_PROXY', 'AUTH_KEY_FILE']) as Record<string, string>,
+    resolveUserPath: (userPath) => resolveUserPath(userPath, env),
+  });
   return {
     // TLS_CERT and TLS_KEY replace the file's pair (both of them: a key goes with its certificate).
     tls:
@@ -168,6 +181,7 @@ export function configFromFile(path: string, env: NodeJS.ProcessEnv): ServerConf
       stallTimeout: optionalMilliseconds(camera.stallTimeout ?? file.stallTimeout),
       describeOption: (option) => `cameras[${index}] ("${camera.id}").options.${option} in ${path}`,
     })),
+    ...(security ? { security } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isDriverPath } from './drivers.js';
 import type { TlsConfig } from './tls.js';
+import { type SecurityConfig, securityConfig } from './security-config.js';
 import { resolveUserPath } from './user-paths.js';
 
 /** One camera as configured. Times are in milliseconds. */
@@ -45,6 +46,8 @@ export interface ServerConfig {
   cameras: CameraConfig[];
   /** HTTPS with this certificate and key (reloaded on SIGHUP); undefined: plain HTTP. */
   tls?: TlsConfig | undefined;
+  /** Users, proxies, CORS, metrics access; absent when none is configured (no auth: open to anyone). */
+  security?: SecurityConfig;
 }
 
 /** A configuration value the server cannot use; the message names the variable and what it accepts. */
@@ -117,6 +120,9 @@ const envSchema = z.object({
   ALLOWED_HOSTS: fields.hosts.default([]),
   START_TIMEOUT: fields.seconds.optional(),
   STALL_TIMEOUT: fields.seconds.optional(),
+  // Checked with the rest of the security settings (securityConfig).
+  TRUST_PROXY: z.string().optional(),
+  AUTH_KEY_FILE: z.string().optional(),
 });
 
 /** The environment without unset variables: an empty or blank one counts as unset (`PORT= cmd`). */
@@ -130,8 +136,8 @@ export function presentVariables(env: NodeJS.ProcessEnv): Record<string, string>
 /**
  * Reads the single-camera configuration from the environment, as the original did: CAMERA, PORT, HOST,
  * IDLE_TIMEOUT, LOG_LEVEL, MAX_VIEWERS, MAX_FPS and CAMERA_<OPTION>; and STALLED_VIEWER_TIMEOUT,
- * ALLOWED_HOSTS, START_TIMEOUT, STALL_TIMEOUT, TLS_CERT and TLS_KEY. Throws a {@link ConfigError} naming the
- * first bad variable.
+ * ALLOWED_HOSTS, START_TIMEOUT, STALL_TIMEOUT, TLS_CERT, TLS_KEY, TRUST_PROXY and AUTH_KEY_FILE. Throws a
+ * {@link ConfigError} naming the first bad variable.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
   const present = presentVariables(env);
@@ -144,6 +150,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
   const { CAMERA, PORT, HOST, IDLE_TIMEOUT, LOG_LEVEL, MAX_VIEWERS, MAX_FPS } = result.data;
   const { STALLED_VIEWER_TIMEOUT, ALLOWED_HOSTS, START_TIMEOUT, STALL_TIMEOUT } = result.data;
   const { options, variables } = driverOptionsFromEnv(present, CAMERA);
+  const security = securityConfig(
+    {},
+    { env: present, resolveUserPath: (path) => resolveUserPath(path, env) },
+  );
   return {
     tls: tlsFromEnv(env),
     port: PORT,
@@ -164,6 +174,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
         describeOption: (option) => variables[option] ?? driverOptionVariable(option),
       },
     ],
+    ...(security ? { security } : {}),
   };
 }
 

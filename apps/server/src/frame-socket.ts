@@ -49,13 +49,28 @@ export class FrameSocketServer {
 
   constructor(entries: readonly CameraEntry[]) {
     this.#cameras = new Map(entries.map((entry) => [entry.id, entry]));
-    this.#server.on('connection', (socket, req) => this.#serve(socket, req));
+    // `shows` comes from handleUpgrade's emit: the cameras this connection's user may watch.
+    this.#server.on('connection', (socket: WebSocket, req: IncomingMessage, shows: (id: string) => boolean) =>
+      this.#serve(socket, req, shows),
+    );
   }
 
-  /** Takes an HTTP upgrade for {@link FRAME_SOCKET_PATH}; returns false for any other path. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== FRAME_SOCKET_PATH) return false;
+  /** Whether `req` asks for {@link FRAME_SOCKET_PATH}. */
+  handles(req: IncomingMessage): boolean {
+    return (req.url ?? '').split('?')[0] === FRAME_SOCKET_PATH;
+  }
+
+  /**
+   * Takes an HTTP upgrade for {@link FRAME_SOCKET_PATH} (returns false for any other path). `shows` says
+   * which cameras this client may watch (its user's): a watch for any other is ignored, like an unknown id.
+   */
+  handleUpgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    shows: (id: string) => boolean = () => true,
+  ): boolean {
+    if (!this.handles(req)) return false;
     if (!sameOrigin(req)) {
       // Browsers let any site open a WebSocket anywhere: another site's page must not read the cameras.
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -63,7 +78,7 @@ export class FrameSocketServer {
     }
     // The server's idle-connection timeout does not apply: the channel is quiet while no tile is shown.
     (socket as Socket).setTimeout?.(0);
-    this.#server.handleUpgrade(req, socket, head, (ws) => this.#server.emit('connection', ws, req));
+    this.#server.handleUpgrade(req, socket, head, (ws) => this.#server.emit('connection', ws, req, shows));
     return true;
   }
 
@@ -73,7 +88,7 @@ export class FrameSocketServer {
     this.#server.close();
   }
 
-  #serve(socket: WebSocket, req: IncomingMessage): void {
+  #serve(socket: WebSocket, req: IncomingMessage, shows: (id: string) => boolean): void {
     const feeds = new Map<string, Feed>();
     const label = req.socket.remoteAddress ? `ws ${req.socket.remoteAddress}` : 'ws';
     const stop = (id: string) => {
@@ -97,7 +112,7 @@ export class FrameSocketServer {
       if (message.watch) {
         for (const id of [...feeds.keys()]) if (!(id in message.watch)) stop(id);
         for (const [id, fps] of Object.entries(message.watch)) {
-          const entry = this.#cameras.get(id);
+          const entry = shows(id) ? this.#cameras.get(id) : undefined;
           if (!entry || typeof fps !== 'number' || !(fps >= 0)) continue;
           const feed = feeds.get(id);
           if (feed) feed.fps = fps;

@@ -11,5 +11,6 @@ export { defaultMaxViewers } from './limits.js';
 export { loadConfig } from './load-config.js';
 export type { LogFormat, LoggerOptions } from './logger.js';
 export { createLogger, droppedLogLines, endLogs } from './logger.js';
+export type { SecurityConfig } from './security-config.js';
 export type { RunningServer } from './server.js';
 export { SHUTDOWN_BOUND_MS, startServer } from './server.js';

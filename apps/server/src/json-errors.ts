@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { redactUrl } from '@cam/auth';
 import type { Logger } from 'pino';
 
 /**
@@ -57,7 +58,7 @@ export function createClientErrorLog(logger: Logger, now: () => number = Date.no
     const fields = {
       code,
       method: req.method,
-      url: req.url?.slice(0, 200),
+      url: redactUrl(req.url ?? '/').slice(0, 200), // a link's signature never reaches the log
       address: req.socket.remoteAddress,
       ...(suppressed ? { suppressed } : {}),
     };

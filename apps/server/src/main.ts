@@ -3,7 +3,9 @@
 // or runs one of its commands. `cam-server --help` lists everything.
 import { checkConfig, checkConfigHelp } from './cli/check-config.js';
 import { parseCommandLine } from './cli/command-line.js';
+import { hashPasswordCommand, hashPasswordHelp } from './cli/hash-password.js';
 import { helpText } from './cli/help.js';
+import { linkCommand, linkHelp } from './cli/link.js';
 import { refuse } from './cli/refuse.js';
 import { serve } from './cli/serve.js';
 import { serverVersion } from './cli/version.js';
@@ -11,12 +13,20 @@ import { loadConfigFrom } from './load-config.js';
 import { logFormatFromEnv } from './logger.js';
 import { userDirectory } from './user-paths.js';
 
-/** Subcommands: each gets the arguments after its name and prints what it returns. Add new ones here. */
+/**
+ * Subcommands: each gets the arguments after its name and prints what it returns (nothing when it
+ * printed its output itself). Add new ones here.
+ */
 const SUBCOMMANDS: Record<
   string,
-  { help: typeof checkConfigHelp; run(args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> }
+  {
+    help: typeof checkConfigHelp;
+    run(args: readonly string[], env: NodeJS.ProcessEnv): Promise<string | undefined>;
+  }
 > = {
   'check-config': { help: checkConfigHelp, run: checkConfig },
+  'hash-password': { help: hashPasswordHelp, run: hashPasswordCommand },
+  link: { help: linkHelp, run: linkCommand },
 };
 
 // Run where the user stands (pnpm runs scripts in the package's directory, and says where the user ran
@@ -42,9 +52,11 @@ try {
     case 'version':
       console.log(serverVersion());
       break;
-    case 'subcommand':
-      console.log(await SUBCOMMANDS[line.name]!.run(line.args, process.env));
+    case 'subcommand': {
+      const output = await SUBCOMMANDS[line.name]!.run(line.args, process.env);
+      if (output !== undefined) console.log(output);
       break;
+    }
     case 'serve': {
       await serve(loadConfigFrom(process.env, line.configPath), logFormatFromEnv(process.env));
       break;

@@ -11,8 +11,15 @@ export type AssetFiles = Readonly<Record<string, string>> | undefined;
 const NOT_BUILT =
   '<p class="notice">The web app is not built: run <code>pnpm build</code>. The streams work without it.</p>';
 
+/** The user a page is for, when users are configured: the page shows the name and a logout button. */
+export interface Account {
+  name: string;
+  /** Where the logout form posts, from the site root (`/logout`). */
+  logoutPath: string;
+}
+
 /** `/`: a tile per camera, each a link to the camera's page; the script makes the tiles live. */
-export function homePage(cameraIds: readonly string[], assets: AssetFiles): string {
+export function homePage(cameraIds: readonly string[], assets: AssetFiles, account?: Account): string {
   const tiles = cameraIds
     .map(
       (id) => `    <a class="tile" href="cameras/${encodeURIComponent(id)}" data-camera="${escapeHtml(id)}">
@@ -29,6 +36,7 @@ export function homePage(cameraIds: readonly string[], assets: AssetFiles): stri
     root: '',
     assets,
     script: 'home',
+    account,
     config: { cameras: cameraIds },
     body: `  <header><h1>cam</h1><span class="summary">${cameraIds.length} camera${cameraIds.length === 1 ? '' : 's'}</span></header>
   <main class="grid" id="grid">
@@ -38,7 +46,12 @@ ${tiles}
 }
 
 /** `/cameras/:id`: the camera's live `<img>` stream, its controls and its state. */
-export function cameraPage(id: string, cameraIds: readonly string[], assets: AssetFiles): string {
+export function cameraPage(
+  id: string,
+  cameraIds: readonly string[],
+  assets: AssetFiles,
+  account?: Account,
+): string {
   const index = cameraIds.indexOf(id);
   const previous = cameraIds[(index - 1 + cameraIds.length) % cameraIds.length]!;
   const next = cameraIds[(index + 1) % cameraIds.length]!;
@@ -48,6 +61,7 @@ export function cameraPage(id: string, cameraIds: readonly string[], assets: Ass
     root: '../',
     assets,
     script: 'camera',
+    account,
     config: { camera: id, cameras: cameraIds },
     body: `  <header>
     <a class="home" href="../" title="All cameras (Escape)">◀ All cameras</a>
@@ -85,6 +99,7 @@ interface PageParts {
   root: string;
   assets: AssetFiles;
   script: string;
+  account: Account | undefined;
   config: unknown;
   body: string;
 }
@@ -104,10 +119,20 @@ ${script ? `  <script type="module" src="${page.root}${script}"></script>` : ''}
 </head>
 <body>
 ${page.assets ? '' : NOT_BUILT}
+${page.account ? accountForm(page.account, page.root) : ''}
 ${page.body}
 </body>
 </html>
 `;
+}
+
+/**
+ * Who is logged in, and the logout button: a plain form (no script), posted relative to the site root
+ * so that it works behind a proxy's path prefix. Logging out also ends the page's streams.
+ */
+function accountForm(account: Account, root: string): string {
+  const action = `${root}${account.logoutPath.replace(/^\//, '')}`;
+  return `  <form class="account" method="post" action="${escapeHtml(action)}"><span class="user">${escapeHtml(account.name)}</span> <button type="submit" id="logout">Log out</button></form>`;
 }
 
 /** JSON safe inside a `<script>` element: no `</script>` or `<!--` can end it early. */

@@ -9,6 +9,7 @@ import { ConfigError, type ServerConfig } from './config.js';
 import { openUrls } from './open-urls.js';
 import { logRequests } from './request-logging.js';
 import { createTlsReloader, describeCertificate, readTlsCredentials } from './tls.js';
+import { createServerAuth, warnIfExposed } from './server-auth.js';
 
 export interface RunningServer {
   /** Where the server listens, e.g. `http://127.0.0.1:5000`. */
@@ -48,6 +49,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
 export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
   // Certificate problems are configuration errors: found before any camera is opened.
   const credentials = config.tls && (await readTlsCredentials(config.tls));
+  const auth = await createServerAuth(config);
   const cameras = await createCameras(config.cameras);
   for (const entry of cameras) logCameraEvents(entry.camera, logger);
 
@@ -55,6 +57,8 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     maxViewers: config.maxViewers,
     stalledViewerTimeout: config.stalledViewerTimeout,
     allowedHosts: allowedHosts(config),
+    auth,
+    metricsPublic: config.security?.metricsPublic ?? false,
   });
   // Checking connections every second (Node's default: 30 s) makes the header timeout bite on time.
   const serverOptions = { connectionsCheckingInterval: 1000 };
@@ -88,6 +92,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     { url, urls, port, cameras: summary, driver: cameras[0]!.driver, ...(tls && { tls }) },
     `listening on ${urls.join(', ')} (Ctrl-C to stop)`,
   );
+  warnIfExposed(config, auth, logger);
 
   return {
     url,

@@ -145,7 +145,7 @@ describe('check-config', () => {
     const run = runPnpm(['--silent', 'start', 'hash-pasword'], REPO_ROOT);
     expect(await run.exited).toBe(1);
     expect(run.stderr).toBe(
-      'cam: unknown argument "hash-pasword" (commands: check-config): see cam-server --help\n',
+      'cam: unknown argument "hash-pasword" (commands: check-config, hash-password, link): see cam-server --help\n',
     );
   });
 });

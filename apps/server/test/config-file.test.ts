@@ -188,7 +188,7 @@ describe('configFromFile', () => {
       'an unknown key at the top',
       'colour: red\ncameras:\n  - id: front\n',
       'colour: unknown key (known keys: port, host, logLevel, idleTimeout, maxViewers, stalledViewerTimeout, ' +
-        'allowedHosts, startTimeout, stallTimeout, cameras, tls)',
+        'allowedHosts, startTimeout, stallTimeout, cameras, tls, auth, trustProxy, cors, metrics)',
     ],
     [
       'an unknown key in a camera (a driver option outside `options`)',

@@ -4,6 +4,7 @@ import { createCameras } from '../cameras.js';
 import { ConfigError, type ServerConfig } from '../config.js';
 import { loadConfigFrom } from '../load-config.js';
 import { readTlsCredentials } from '../tls.js';
+import type { SecurityConfig } from '../security-config.js';
 
 export const checkConfigHelp = {
   name: 'check-config',
@@ -45,5 +46,20 @@ function effectiveConfig(config: ServerConfig) {
       ...(camera.maxViewers === undefined ? {} : { maxViewers: camera.maxViewers }),
       ...(camera.maxFps === undefined ? {} : { maxFps: camera.maxFps }),
     })),
+    ...(config.security ? securitySummary(config.security) : {}),
+  };
+}
+
+/** Who may log in and how, without password hashes or the key (the output may be pasted in an issue). */
+function securitySummary(security: SecurityConfig) {
+  const { users = [], keyFile, trustProxy, cors } = security.auth;
+  return {
+    auth: {
+      users: users.map(({ name, role, cameras }) => ({ name, role, ...(cameras ? { cameras } : {}) })),
+      ...(security.auth.key ? { key: '(set in the config)' } : keyFile ? { keyFile } : {}),
+    },
+    ...(trustProxy ? { trustProxy } : {}),
+    ...(cors ? { cors } : {}),
+    metrics: { public: security.metricsPublic },
   };
 }

@@ -27,6 +27,8 @@ const VARIABLES: readonly [string, string][] = [
   ['CAM_CONFIG', 'the path of a config file, as --config'],
   ['TLS_CERT', 'serve HTTPS with this PEM certificate (with TLS_KEY); SIGHUP reloads both'],
   ['TLS_KEY', 'the PEM private key of TLS_CERT'],
+  ['AUTH_KEY_FILE', 'the signing key file for sessions and links (default: cam-auth.key by the config file)'],
+  ['TRUST_PROXY', 'reverse proxy addresses or CIDR ranges, comma-separated, whose X-Forwarded-For counts'],
 ];
 
 /** The text of `cam-server --help`. */
