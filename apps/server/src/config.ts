@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isDriverPath } from './drivers.js';
-import type { TlsConfig } from './tls.js';
 import { type SecurityConfig, securityConfig } from './security-config.js';
+import type { TlsConfig } from './tls.js';
 import { resolveUserPath } from './user-paths.js';
 
 /** One camera as configured. Times are in milliseconds. */

@@ -8,8 +8,8 @@ import { type CameraEntry, createCameras } from './cameras.js';
 import { ConfigError, type ServerConfig } from './config.js';
 import { openUrls } from './open-urls.js';
 import { logRequests } from './request-logging.js';
-import { createTlsReloader, describeCertificate, readTlsCredentials } from './tls.js';
 import { createServerAuth, warnIfExposed } from './server-auth.js';
+import { createTlsReloader, describeCertificate, readTlsCredentials } from './tls.js';
 
 export interface RunningServer {
   /** Where the server listens, e.g. `http://127.0.0.1:5000`. */

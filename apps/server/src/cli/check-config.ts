@@ -3,8 +3,8 @@ import { stringify } from 'yaml';
 import { createCameras } from '../cameras.js';
 import { ConfigError, type ServerConfig } from '../config.js';
 import { loadConfigFrom } from '../load-config.js';
-import { readTlsCredentials } from '../tls.js';
 import type { SecurityConfig } from '../security-config.js';
+import { readTlsCredentials } from '../tls.js';
 
 export const checkConfigHelp = {
   name: 'check-config',
