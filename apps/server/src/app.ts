@@ -19,6 +19,8 @@ import { defaultMaxViewers } from './limits.js';
 import { createBytesSentMetric, createMetrics, createStalledViewerMetrics } from './metrics.js';
 import { offlineFrames } from './offline-frames.js';
 import { cameraPage, homePage } from './page.js';
+import { createRecordingMetrics } from './recording-metrics.js';
+import { recordingRoutes, withPlayback, withSnapshotAt } from './recordings.js';
 import { StreamTracker } from './stream-tracker.js';
 import { loadWebAssets } from './web-assets.js';
 
@@ -72,6 +74,7 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
   const ids = entries.map((entry) => entry.id);
   createBytesSentMetric(metrics, (id) => streams.bytesSent(id), ids);
   createStalledViewerMetrics(metrics, streams, ids);
+  createRecordingMetrics(metrics, entries);
   const readyTimeout = options.readyTimeout ?? 10_000;
   const hostAllowed = createHostCheck(options.allowedHosts ?? []);
 
@@ -81,10 +84,16 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
         offlineFrame: offlineFrames(entry),
         onViewer: (viewer, _req, res) => streams.track(entry.id, res, viewer),
       });
-      const snapshot = createSnapshotHandler(entry.camera);
+      const snapshot = withSnapshotAt(entry, createSnapshotHandler(entry.camera));
+      // `?at=` (recordings.ts): a recorded stream, behind the same caps as a live one
+      const playable = withPlayback(entry, stream, streams, logger);
       return [
         entry.id,
-        { entry, stream: capped(entry, stream, streams), snapshot: waitersCapped(entry, snapshot, streams) },
+        {
+          entry,
+          stream: capped(entry, playable, streams),
+          snapshot: waitersCapped(entry, snapshot, streams),
+        },
       ];
     }),
   );
@@ -123,6 +132,8 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
     if (!camera) return unknownCamera(res, req.params.id);
     res.set('Cache-Control', 'no-cache').json(state(camera.entry));
   });
+
+  app.use(recordingRoutes((id) => routes.get(id)?.entry, unknownCamera, logger));
 
   app.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-cache').json({ status: 'ok' });

@@ -6,3 +6,6 @@ export type { SnapshotHandlerOptions } from './snapshot.js';
 export { createSnapshotHandler } from './snapshot.js';
 export type { RequestHandler, StreamHandlerOptions } from './stream.js';
 export { createStreamHandler } from './stream.js';
+export type { PartWriter } from './part-writer.js';
+export type { ViewerSettings } from './stream-options.js';
+export { viewerSettings } from './stream-options.js';

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { createCameras } from '../cameras.js';
-import { ConfigError, type ServerConfig } from '../config.js';
+import { ConfigError, type RecordConfig, type ServerConfig } from '../config.js';
 import { loadConfigFrom } from '../load-config.js';
 
 export const checkConfigHelp = {
@@ -34,6 +34,7 @@ function effectiveConfig(config: ServerConfig) {
     host: config.host,
     logLevel: config.logLevel,
     ...(config.maxViewers === undefined ? {} : { maxViewers: config.maxViewers }),
+    ...(config.recordings?.maxBytes === undefined ? {} : { recordings: config.recordings }),
     cameras: config.cameras.map((camera) => ({
       id: camera.id,
       driver: camera.driver,
@@ -41,6 +42,21 @@ function effectiveConfig(config: ServerConfig) {
       idleTimeout: camera.idleTimeout / 1000,
       ...(camera.maxViewers === undefined ? {} : { maxViewers: camera.maxViewers }),
       ...(camera.maxFps === undefined ? {} : { maxFps: camera.maxFps }),
+      ...(camera.record === undefined ? {} : { record: effectiveRecord(camera.record) }),
+      ...(camera.replayMs === undefined ? {} : { replaySeconds: camera.replayMs / 1000 }),
+      ...(camera.replayBytes === undefined ? {} : { replayBytes: camera.replayBytes }),
     })),
   };
+}
+
+function effectiveRecord(record: RecordConfig) {
+  const { maxAge, ...retain } = record.retain;
+  return {
+    ...record,
+    retain: { ...(maxAge === undefined ? {} : { maxAge: maxAge / 1000 }), ...dropUndefined(retain) },
+  };
+}
+
+function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
