@@ -71,6 +71,12 @@ export class PlaybackStream {
       }
       this.#keeping = false;
       await keeping;
+      // The keeper's last `next()` may have taken a frame after the replay's newest: play the replay's
+      // newer frames, if any, before asking for live ones.
+      for (const frame of this.entry.replay?.frames((last?.capturedAt ?? request.at - 1) + 1) ?? []) {
+        if (!(await this.#send(frame))) return;
+        last = frame;
+      }
       await this.#live(last);
     } catch (error) {
       if (this.#abort.signal.aborted || this.viewer.closed) return;
