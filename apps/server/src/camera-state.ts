@@ -1,5 +1,6 @@
 import { jpegDimensions, type Viewer } from '@cam/core';
 import { redactPaths } from '@cam/http-mjpeg';
+import type { RecorderStatus } from '@cam/recorder';
 import type { CameraEntry } from './cameras.js';
 import { RECORDER_VIEWER_LABEL } from './recording.js';
 
@@ -38,7 +39,7 @@ export function cameraState(
     uptimeSeconds: state.startedAt === undefined ? 0 : round((now - state.startedAt) / 1000),
     lastFrameAt: state.lastFrameAt === undefined ? null : iso(state.lastFrameAt),
     // The recorder's status, and the frames kept in memory for `?at=`; null when the camera has none.
-    recording: entry.recorder ? entry.recorder.status : null,
+    recording: entry.recorder ? recordingState(entry.recorder.status) : null,
     replay: entry.replay ? { frames: entry.replay.size, bytes: entry.replay.bytes } : null,
     viewers: [...new Set([...watchers(entry), ...stalled.keys()])].map((viewer) => {
       const stalledSince = stalled.get(viewer);
@@ -55,6 +56,11 @@ export function cameraState(
       };
     }),
   };
+}
+
+/** The recorder's status; its error's paths shortened as a camera error's are (they are the server's business). */
+function recordingState(status: RecorderStatus): RecorderStatus {
+  return status.reason === undefined ? status : { ...status, reason: redactPaths(status.reason) };
 }
 
 /** The camera's viewers that are people watching: a recording camera's recorder is a demand, not one of them. */

@@ -1,7 +1,6 @@
 // Recording wired into the server: the real server (a child process), a camera whose frames say which
 // they are, real HTTP clients, and the real ffmpeg/ffprobe reading what the server wrote and exported.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
@@ -12,6 +11,7 @@ import {
   run,
   scrapeMetrics,
   sleep,
+  tempDir,
   waitFor,
 } from './helpers.js';
 import { frameIndex, startRecordingServer } from './support/recording-server.js';
@@ -50,7 +50,7 @@ async function newestFrame(url: string): Promise<number> {
 
 /** Every frame of a Matroska file as ffmpeg demuxes it, without decoding (`-c copy`): JPEG files in order. */
 async function demuxedJpegs(file: string): Promise<Buffer[]> {
-  const out = mkdtempSync(join(tmpdir(), 'cam-demux-'));
+  const out = tempDir('cam-demux-');
   const result = await run('ffmpeg', [
     '-v',
     'error',
@@ -97,7 +97,7 @@ describe.runIf(hasFfmpeg)('recording', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('video/x-matroska');
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="cam-.*\.mkv"$/);
-    const file = join(mkdtempSync(join(tmpdir(), 'cam-export-')), 'export.mkv');
+    const file = join(tempDir('cam-export-'), 'export.mkv');
     writeFileSync(file, Buffer.from(await res.arrayBuffer()));
 
     const frames = await demuxedJpegs(file);
@@ -252,5 +252,41 @@ describe('replay without recording', () => {
       expect({ path, status, code: body.error.code }).toEqual({ path, status: 404, code: 'NO_RECORDING' });
       expect(body.error.message).toMatch(/"record" or "replaySeconds"|does not record|no recording/);
     }
+  });
+});
+
+describe('a recording that cannot be written', () => {
+  test('is an error in state, metrics and one log line; live goes on; recording resumes by itself', {
+    timeout: 60_000,
+  }, async () => {
+    // The recordings directory cannot be made: a file stands where its parent should be.
+    const root = tempDir('cam-blocked-');
+    const blocker = join(root, 'blocker');
+    writeFileSync(blocker, 'not a directory');
+    const server = await startRecordingServer(() => ({ record: { dir: join(blocker, 'rec') } }));
+    const failed = await server.proc.waitForLog((line) =>
+      line.msg.startsWith('recording of camera cam stopped'),
+    );
+    expect(failed.level).toBe(50); // error
+    const state = (await getJson<StateWithRecording>(`${server.url}/api/cameras/cam`)).body;
+    expect(state.recording?.status).toBe('error');
+    const reason = (state.recording as { reason?: string }).reason!;
+    expect(reason).toMatch(/ENOTDIR/);
+    expect(reason).not.toContain(root); // no path of the machine in the API
+    expect(metricValue(await scrapeMetrics(server.url), 'cam_recording_error', 'cam')).toBe(1);
+    // Live viewers are not affected.
+    const stream = await openStream(server.port, '/cameras/cam/stream');
+    await waitFor(() => stream.parts.length >= 5, { timeout: 10_000, message: 'live frames' });
+
+    // The way is cleared: the recorder tries again (every 5 s) and records.
+    rmSync(blocker);
+    await server.proc.waitForLog({ msg: 'recording of camera cam resumed' }, { timeout: 20_000 });
+    await waitFor(
+      async () =>
+        (await getJson<StateWithRecording>(`${server.url}/api/cameras/cam`)).body.recording?.status ===
+        'recording',
+      { timeout: 5000, message: 'recording again' },
+    );
+    expect(metricValue(await scrapeMetrics(server.url), 'cam_recording_error', 'cam')).toBe(0);
   });
 });
