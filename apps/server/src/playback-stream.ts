@@ -130,7 +130,12 @@ export class PlaybackStream {
       try {
         await this.viewer.next();
       } catch (error) {
-        if (this.viewer.closed || (isCameraError(error) && error.code === 'CAMERA_CLOSED')) return;
+        if (this.viewer.closed) return;
+        if (isCameraError(error) && error.code === 'CAMERA_CLOSED') {
+          // The server shuts down: end the stream on purpose, as live streams are ended.
+          if (!this.res.writableEnded) this.request.parts.close(this.res);
+          return;
+        }
         await delay(1000, this.#abort.signal).catch(() => {});
       }
     }

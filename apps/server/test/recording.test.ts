@@ -195,8 +195,13 @@ describe.runIf(hasFfmpeg)('recording', () => {
   test('SIGTERM finishes the segment being written: every file is complete and plays', async () => {
     const server = await startRecordingServer(recordTo);
     await sleep(3000); // mid-segment: segments are 2 s long
+    const playback = await openStream(server.port, '/cameras/cam/stream?at=-2s');
+    await waitFor(() => playback.parts.length >= 3, { message: 'recorded frames' });
     const exit = await server.proc.kill('SIGTERM');
     expect(exit.code).toBe(0);
+    // A stream of recorded frames is ended on purpose, as a live one: its close delimiter came.
+    expect(await playback.ended).toEqual({ complete: true });
+    expect(playback.closed).toBe(true);
     const files = readdirSync(join(server.dir, 'cam'));
     expect(files.length).toBeGreaterThanOrEqual(2);
     expect(files.filter((name) => !name.endsWith('.mkv'))).toEqual([]); // no .part left behind
