@@ -8,6 +8,7 @@ import { describeMachine } from './machine.js';
 import { nginxMissing } from './nginx.js';
 import { type BenchOptions, parseOptions, USAGE, UsageError } from './options.js';
 import { fileLimits } from './proc.js';
+import { runSeek } from './recording-seek.js';
 import { formatReport } from './report.js';
 import {
   type IdleResult,
@@ -89,6 +90,7 @@ const ALL_IDS = [
   'nginx',
   'idle',
   'cycles',
+  'seek',
 ];
 
 async function run(options: BenchOptions): Promise<void> {
@@ -175,6 +177,11 @@ async function run(options: BenchOptions): Promise<void> {
       progress(`nginx: ${NGINX_VIEWERS} viewers through nginx, then ffmpeg through it at 1 fps`);
       results.nginx = await runNginx(options, NGINX_VIEWERS);
     }
+  }
+  if (wanted('seek')) {
+    const seeks = options.quick ? 20 : 100;
+    progress(`seek: 24 h of recordings, ${seeks} stream?at= and snapshot.jpg?at= at random times (server)`);
+    results.seek = await runSeek(seeks);
   }
   if (idle) results.idle = await idle;
   if (wanted('cycles')) {

@@ -25,7 +25,7 @@ export const USAGE = `usage: pnpm bench [-- options]   (or: pnpm --filter @cam/b
 
   --quick               short smoke run: same scenarios, shorter windows, one round
   --only a,b            run only these scenarios: one, hundred, five-hundred, thousand-1fps, slow-link, chain,
-                        nginx, idle, cycles
+                        nginx, idle, cycles, seek
   --servers a,b         measure these servers in every stream scenario instead of its own: server, handler,
                         floor, floor-raw, handler-unlimited (ratios and targets need server, handler, floor)
   --idle-seconds N      idle scenario length (default 30; quick 6)

@@ -173,7 +173,16 @@ export function formatReport(
     const breakdown = slowBreakdown(results.streams, results.frameSize);
     if (breakdown) out.push('', breakdown);
   }
-  const { idle, cycles } = results;
+  const { idle, cycles, seek } = results;
+  if (seek) {
+    const { streamFirstFrameMs: stream, snapshotMs: snapshot } = seek;
+    out.push(
+      '',
+      `seek (server, ${seek.hours} h of recordings in ${seek.segments} segments, ${stream.count} random times, each on a new ` +
+        `connection): first frame of stream?at= p50 ${fixed(stream.p50)} ms, p90 ${fixed(stream.p90)} ms, max ${fixed(stream.max)} ms; ` +
+        `snapshot.jpg?at= p50 ${fixed(snapshot.p50)} ms, p90 ${fixed(snapshot.p90)} ms, max ${fixed(snapshot.max)} ms`,
+    );
+  }
   if (idle) {
     out.push(
       '',
