@@ -70,11 +70,22 @@ function streamScenarios(quick: boolean): StreamScenario[] {
       servers: ['server', 'floor'],
       once: ['handler-unlimited'],
     },
+    {
+      ...base,
+      id: 'recording',
+      title: '10 viewers, the camera recorded or not',
+      viewers: 10,
+      warmupSeconds: 2,
+      windowSeconds: pick(5, 3),
+      rounds: pick(3, 1),
+      servers: ['server', 'server-recording'],
+    },
   ];
 }
 
 /** Ratios of CPU per delivered frame reported and checked: the first over the second, round by round. */
 const RATIOS: Array<[ServerKind, ServerKind]> = [
+  ['server-recording', 'server'],
   ['server', 'handler'],
   ['server', 'floor'],
   ['handler', 'floor'],

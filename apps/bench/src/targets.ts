@@ -31,6 +31,8 @@ const MAX_SERVER_OVER_FLOOR = 1.0;
 const MAX_RSS_500_MIB = 90;
 const MAX_THOUSAND_CPU_PERCENT = 2;
 const MAX_TTFF_P50_MS = 20;
+/** Issue 16: recording costs at most 10 % more server CPU than not recording. */
+const MAX_RECORDING_OVER_SERVER = 1.1;
 /** Issue 16: the first frame of a seek within 200 ms for any point in 24 h of recordings. */
 const MAX_SEEK_MS = 200;
 /** "Idle CPU ≈ 0": under half a percent of one core. */
@@ -104,6 +106,14 @@ export function checkTargets(results: Results): TargetCheck[] {
     });
   }
 
+  const recording = stream('recording')?.cpuRatios['server-recording/server'];
+  if (recording) {
+    checks.push({
+      pass: recording.median <= MAX_RECORDING_OVER_SERVER,
+      target: `recording 640x480 at 30 fps: server CPU <= ${MAX_RECORDING_OVER_SERVER}x the same server not recording`,
+      measured: `${fixed(recording.median, 2)}x${recording.rounds.length > 1 ? ` (median of ${recording.rounds.map((r) => fixed(r, 2)).join(', ')})` : ''}`,
+    });
+  }
   const seek = results.seek;
   if (seek) {
     checks.push({
