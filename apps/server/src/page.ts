@@ -75,6 +75,7 @@ export function cameraPage(id: string, cameraIds: readonly string[], assets: Ass
       <input type="range" id="scrubber" min="0" max="0" step="1" aria-label="Play from a recorded time">
       <output id="position" for="scrubber">live</output>
       <button type="button" id="rewind" title="Play from 10 s earlier">−10 s</button>
+      <button type="button" id="pause" title="Pause on the frame shown, or play on from it">Pause</button>
       <button type="button" id="live" title="Back to the live view" disabled>Live</button>
     </div>
     <section class="state" aria-label="State">

@@ -53,6 +53,20 @@ test('the scrubber plays the recording from the chosen time, and Live goes back'
   await page.locator('#rewind').click();
   expect(Date.parse(new URL((await rewound).url()).searchParams.get('at')!)).toBe(min * 1000);
 
+  // Pause: the frame of that moment, still; Play goes on from it.
+  const still = page.waitForResponse((res) => res.url().includes('/snapshot.jpg?at='), { timeout: 10_000 });
+  await page.locator('#pause').click();
+  const paused = await still;
+  expect(paused.status()).toBe(200);
+  expect(paused.headers()['content-type']).toBe('image/jpeg');
+  const pausedAt = Date.parse(new URL(paused.url()).searchParams.get('at')!);
+  expect(pausedAt).toBeGreaterThanOrEqual(min * 1000);
+  expect(await page.locator('#position').textContent()).toMatch(/^paused at /);
+  expect(await page.locator('#pause').textContent()).toBe('Play');
+  const resumed = page.waitForResponse((res) => res.url().includes('/stream?at='), { timeout: 10_000 });
+  await page.locator('#pause').click();
+  expect(Date.parse(new URL((await resumed).url()).searchParams.get('at')!)).toBe(pausedAt);
+
   // Back to live.
   await page.locator('#live').click();
   await waitFor(

@@ -1,6 +1,6 @@
 // A camera page's timeline: a range input over what the camera has recorded (or keeps in memory) that
 // switches the <img> to `stream?at=<time>` (the server plays from there, then joins live), a rewind of
-// 10 s, and a button back to live. Shown only when the camera has something to play back.
+// 10 s, pause (the frame at that moment, `snapshot.jpg?at=`) and play again from there, and back to live. Shown only when the camera has something to play back.
 
 interface RecordingsListing {
   span: { from: string; to: string } | null;
@@ -20,11 +20,18 @@ export function startTimeline(options: {
   const { base, img } = options;
   const timeline = document.getElementById('timeline') as HTMLElement;
   const scrubber = document.getElementById('scrubber') as HTMLInputElement;
-  const position = document.getElementById('position') as HTMLOutputElement;
+  const shown = document.getElementById('position') as HTMLOutputElement;
   const live = document.getElementById('live') as HTMLButtonElement;
   const rewind = document.getElementById('rewind') as HTMLButtonElement;
-  /** Where playback started, ms; undefined while live. */
+  const pause = document.getElementById('pause') as HTMLButtonElement;
+  /** Where playback started, ms, and when (page clock); undefined while live. */
   let playingFrom: number | undefined;
+  let startedAt = 0;
+  /** The time shown while paused, ms. */
+  let pausedAt: number | undefined;
+  /** The time the view shows now: live is now; playback at speed 1 advances with the clock. */
+  const position = () =>
+    pausedAt ?? (playingFrom === undefined ? Date.now() : playingFrom + (Date.now() - startedAt));
 
   const refresh = async () => {
     try {
@@ -43,24 +50,41 @@ export function startTimeline(options: {
 
   const playFrom = (time: number) => {
     playingFrom = time;
+    startedAt = Date.now();
+    pausedAt = undefined;
     img.src = `${base}/stream?at=${encodeURIComponent(new Date(time).toISOString())}`;
     scrubber.value = String(Math.round(time / 1000));
-    position.value = `from ${new Date(time).toLocaleTimeString()}`;
+    shown.value = `from ${new Date(time).toLocaleTimeString()}`;
     live.disabled = false;
+    pause.textContent = 'Pause';
     timeline.dataset.mode = 'playback';
   };
   const showingLive = () => {
     playingFrom = undefined;
-    position.value = 'live';
+    pausedAt = undefined;
+    shown.value = 'live';
     live.disabled = true;
+    pause.textContent = 'Pause';
     scrubber.value = scrubber.max;
     timeline.dataset.mode = 'live';
+  };
+  const pauseAt = (time: number) => {
+    pausedAt = time;
+    img.src = `${base}/snapshot.jpg?at=${encodeURIComponent(new Date(time).toISOString())}`;
+    shown.value = `paused at ${new Date(time).toLocaleTimeString()}`;
+    live.disabled = false;
+    pause.textContent = 'Play';
+    timeline.dataset.mode = 'paused';
   };
 
   scrubber.addEventListener('change', () => playFrom(Number(scrubber.value) * 1000));
   rewind.addEventListener('click', () => {
-    const from = (playingFrom ?? Date.now()) - 10_000;
+    const from = (pausedAt ?? playingFrom ?? Date.now()) - 10_000;
     playFrom(Math.max(from, Number(scrubber.min) * 1000));
+  });
+  pause.addEventListener('click', () => {
+    if (pausedAt === undefined) pauseAt(Math.round(position()));
+    else playFrom(pausedAt);
   });
   live.addEventListener('click', () => {
     img.src = options.liveUrl();
