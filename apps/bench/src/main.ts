@@ -8,6 +8,7 @@ import { describeMachine } from './machine.js';
 import { nginxMissing } from './nginx.js';
 import { type BenchOptions, parseOptions, USAGE, UsageError } from './options.js';
 import { fileLimits } from './proc.js';
+import { runSeek } from './recording-seek.js';
 import { formatReport } from './report.js';
 import {
   type IdleResult,
@@ -69,11 +70,22 @@ function streamScenarios(quick: boolean): StreamScenario[] {
       servers: ['server', 'floor'],
       once: ['handler-unlimited'],
     },
+    {
+      ...base,
+      id: 'recording',
+      title: '10 viewers, the camera recorded or not',
+      viewers: 10,
+      warmupSeconds: 2,
+      windowSeconds: pick(5, 3),
+      rounds: pick(3, 1),
+      servers: ['server', 'server-recording'],
+    },
   ];
 }
 
 /** Ratios of CPU per delivered frame reported and checked: the first over the second, round by round. */
 const RATIOS: Array<[ServerKind, ServerKind]> = [
+  ['server-recording', 'server'],
   ['server', 'handler'],
   ['server', 'floor'],
   ['handler', 'floor'],
@@ -89,6 +101,7 @@ const ALL_IDS = [
   'nginx',
   'idle',
   'cycles',
+  'seek',
 ];
 
 async function run(options: BenchOptions): Promise<void> {
@@ -175,6 +188,11 @@ async function run(options: BenchOptions): Promise<void> {
       progress(`nginx: ${NGINX_VIEWERS} viewers through nginx, then ffmpeg through it at 1 fps`);
       results.nginx = await runNginx(options, NGINX_VIEWERS);
     }
+  }
+  if (wanted('seek')) {
+    const seeks = options.quick ? 20 : 100;
+    progress(`seek: 24 h of recordings, ${seeks} stream?at= and snapshot.jpg?at= at random times (server)`);
+    results.seek = await runSeek(seeks);
   }
   if (idle) results.idle = await idle;
   if (wanted('cycles')) {

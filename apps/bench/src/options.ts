@@ -24,10 +24,10 @@ export interface BenchOptions {
 export const USAGE = `usage: pnpm bench [-- options]   (or: pnpm --filter @cam/bench bench -- options)
 
   --quick               short smoke run: same scenarios, shorter windows, one round
-  --only a,b            run only these scenarios: one, hundred, five-hundred, thousand-1fps, slow-link, chain,
-                        nginx, idle, cycles
+  --only a,b            run only these scenarios: one, hundred, five-hundred, thousand-1fps, slow-link,
+                        recording, chain, nginx, idle, cycles, seek
   --servers a,b         measure these servers in every stream scenario instead of its own: server, handler,
-                        floor, floor-raw, handler-unlimited (ratios and targets need server, handler, floor)
+                        floor, floor-raw, handler-unlimited, server-recording (ratios and targets need server, handler, floor)
   --idle-seconds N      idle scenario length (default 30; quick 6)
   --idle-timeout N      camera idle timeout in the idle scenario, seconds (default 10, cam's default; quick 2)
   --cycles N            connect/disconnect cycles, after twice as many to warm up (default 10000; quick 1000)

@@ -55,7 +55,7 @@ function slowRow(run: StreamRun): string[] {
 }
 
 /** The order of the rows: what people run, what it is built on, the floor, then the variants. */
-const KINDS = ['server', 'handler', 'floor', 'floor-raw', 'handler-unlimited'] as const;
+const KINDS = ['server', 'server-recording', 'handler', 'floor', 'floor-raw', 'handler-unlimited'] as const;
 
 export function streamTable(streams: StreamResult[]): string {
   const rows: string[][] = [];
@@ -136,7 +136,8 @@ const STACKS =
   'pino, prom-client), serving the benchmark camera through its driver loader; handler: createStreamHandler ' +
   'from @cam/http-mjpeg alone on a bare node:http server; floor: the least a node:http server does for the same ' +
   'chunked response (one timer, shared buffers, no per-viewer state); floor-raw: the floor without chunked ' +
-  'encoding; handler-unlimited: the handler without TCP_NOTSENT_LOWAT. a/b rows: CPU per delivered frame of a ' +
+  'encoding; handler-unlimited: the handler without TCP_NOTSENT_LOWAT; server-recording: the shipped server ' +
+  'recording its camera to disk (record, 60 s segments). a/b rows: CPU per delivered frame of a ' +
   "over b's, the median of the rounds' ratios (each round measures them back to back).";
 
 /** `cam 45 %, nginx 60 %` (of one core; a group of processes summed). */
@@ -173,7 +174,16 @@ export function formatReport(
     const breakdown = slowBreakdown(results.streams, results.frameSize);
     if (breakdown) out.push('', breakdown);
   }
-  const { idle, cycles } = results;
+  const { idle, cycles, seek } = results;
+  if (seek) {
+    const { streamFirstFrameMs: stream, snapshotMs: snapshot } = seek;
+    out.push(
+      '',
+      `seek (server, ${seek.hours} h of recordings in ${seek.segments} segments, ${stream.count} random times, each on a new ` +
+        `connection): first frame of stream?at= p50 ${fixed(stream.p50)} ms, p90 ${fixed(stream.p90)} ms, max ${fixed(stream.max)} ms; ` +
+        `snapshot.jpg?at= p50 ${fixed(snapshot.p50)} ms, p90 ${fixed(snapshot.p90)} ms, max ${fixed(snapshot.max)} ms`,
+    );
+  }
   if (idle) {
     out.push(
       '',

@@ -18,9 +18,17 @@ import { type Distribution, distribution, Samples } from './stats.js';
  * express, its middleware and routes, pino, prom-client); `handler`, createStreamHandler alone on a
  * bare node:http server; `floor`, the least a node:http server can do for the same response (chunked);
  * `floor-raw`, the floor without chunked encoding; `handler-unlimited`, the handler without
- * TCP_NOTSENT_LOWAT (maxUnsentBytes 0), for the slow link.
+ * TCP_NOTSENT_LOWAT (maxUnsentBytes 0), for the slow link; `server-recording`, the shipped server with its
+ * camera recorded to disk (`record`, @cam/recorder), to compare with `server`.
  */
-export const SERVER_KINDS = ['server', 'handler', 'floor', 'floor-raw', 'handler-unlimited'] as const;
+export const SERVER_KINDS = [
+  'server',
+  'server-recording',
+  'handler',
+  'floor',
+  'floor-raw',
+  'handler-unlimited',
+] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 export interface StreamScenario {
@@ -172,12 +180,20 @@ export async function startCamServer(
   }
 }
 
-/** The shipped server serving the benchmark's camera as a local driver file (bench-driver.js). */
-export function startShippedServer(params: ServerParams, execArgv: string[] = []) {
+/** Where `server-recording` records: emptied at each start; retention keeps it small. */
+const RECORDINGS_DIR = join(tmpdir(), 'cam-bench-recordings');
+
+/**
+ * The shipped server serving the benchmark's camera as a local driver file (bench-driver.js); with
+ * `record`, the camera is also recorded (60 s segments, at most 200 MB kept).
+ */
+export function startShippedServer(params: ServerParams, execArgv: string[] = [], record = false) {
+  if (record) rmSync(RECORDINGS_DIR, { recursive: true, force: true });
   const camera = {
     id: 'bench',
     driver: fileURLToPath(new URL('./bench-driver.js', import.meta.url)),
     options: { fps: params.fps, frameSize: params.frameSize },
+    ...(record ? { record: { dir: RECORDINGS_DIR, segmentSeconds: 60, retain: { maxBytes: 200e6 } } } : {}),
   };
   return startCamServer([camera], params, execArgv);
 }
@@ -187,6 +203,8 @@ function startServer(kind: ServerKind, params: ServerParams, execArgv: string[] 
   switch (kind) {
     case 'server':
       return startShippedServer(params, execArgv);
+    case 'server-recording':
+      return startShippedServer(params, execArgv, true);
     case 'handler':
       return Child.start<ServerInfo>('./handler-server.js', args(), nodeStart(execArgv));
     case 'handler-unlimited':

@@ -1,4 +1,5 @@
 import type { ChainResult, NginxResult } from './deploy.js';
+import type { SeekResult } from './recording-seek.js';
 import type { CyclesRunResult, IdleResult, StreamResult } from './scenarios.js';
 
 export interface TargetCheck {
@@ -15,6 +16,8 @@ export interface Results {
   chain?: ChainResult | undefined;
   /** cam behind nginx with docs/deploy/nginx.conf. */
   nginx?: NginxResult | undefined;
+  /** `?at=` seeks in 24 h of recordings through the shipped server. */
+  seek?: SeekResult | undefined;
   /** Scenarios that could not run here, and why. */
   skipped: string[];
   frameSize: number;
@@ -28,6 +31,10 @@ const MAX_SERVER_OVER_FLOOR = 1.0;
 const MAX_RSS_500_MIB = 90;
 const MAX_THOUSAND_CPU_PERCENT = 2;
 const MAX_TTFF_P50_MS = 20;
+/** Issue 16: recording costs at most 10 % more server CPU than not recording. */
+const MAX_RECORDING_OVER_SERVER = 1.1;
+/** Issue 16: the first frame of a seek within 200 ms for any point in 24 h of recordings. */
+const MAX_SEEK_MS = 200;
 /** "Idle CPU ≈ 0": under half a percent of one core. */
 const MAX_IDLE_CPU_PERCENT = 0.5;
 const MAX_RSS_GROWTH_MIB = 5;
@@ -99,6 +106,22 @@ export function checkTargets(results: Results): TargetCheck[] {
     });
   }
 
+  const recording = stream('recording')?.cpuRatios['server-recording/server'];
+  if (recording) {
+    checks.push({
+      pass: recording.median <= MAX_RECORDING_OVER_SERVER,
+      target: `recording 640x480 at 30 fps: server CPU <= ${MAX_RECORDING_OVER_SERVER}x the same server not recording`,
+      measured: `${fixed(recording.median, 2)}x${recording.rounds.length > 1 ? ` (median of ${recording.rounds.map((r) => fixed(r, 2)).join(', ')})` : ''}`,
+    });
+  }
+  const seek = results.seek;
+  if (seek) {
+    checks.push({
+      pass: seek.streamFirstFrameMs.max <= MAX_SEEK_MS,
+      target: `seek: the first frame of stream?at= arrives within ${MAX_SEEK_MS} ms anywhere in ${seek.hours} h of recordings`,
+      measured: `p50 ${fixed(seek.streamFirstFrameMs.p50)} ms, p90 ${fixed(seek.streamFirstFrameMs.p90)} ms, max ${fixed(seek.streamFirstFrameMs.max)} ms`,
+    });
+  }
   const idle = results.idle;
   if (idle) {
     checks.push({

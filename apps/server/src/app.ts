@@ -23,6 +23,8 @@ import { mintLinkRoute, rotateKeyRoute } from './link-routes.js';
 import { createBytesSentMetric, createMetrics, createStalledViewerMetrics } from './metrics.js';
 import { offlineFrames } from './offline-frames.js';
 import { cameraPage, homePage } from './page.js';
+import { createRecordingMetrics } from './recording-metrics.js';
+import { recordingRoutes, withPlayback, withSnapshotAt } from './recordings.js';
 import { decisionOf, principalOf, seesAddresses } from './request-principal.js';
 import { StreamTracker } from './stream-tracker.js';
 import { loadWebAssets } from './web-assets.js';
@@ -81,6 +83,7 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
   const ids = entries.map((entry) => entry.id);
   createBytesSentMetric(metrics, (id) => streams.bytesSent(id), ids);
   createStalledViewerMetrics(metrics, streams, ids);
+  createRecordingMetrics(metrics, entries);
   const readyTimeout = options.readyTimeout ?? 10_000;
   const hostAllowed = createHostCheck(options.allowedHosts ?? []);
   // Without an auth layer given: no users, every request allowed (as `anonymous`).
@@ -97,10 +100,16 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
         offlineFrame: offlineFrames(entry),
         onViewer: (viewer, _req, res) => streams.track(entry.id, res, viewer),
       });
-      const snapshot = createSnapshotHandler(entry.camera);
+      const snapshot = withSnapshotAt(entry, createSnapshotHandler(entry.camera));
+      // `?at=` (recordings.ts): a recorded stream, behind the same caps as a live one
+      const playable = withPlayback(entry, stream, streams, logger);
       return [
         entry.id,
-        { entry, stream: capped(entry, stream, streams), snapshot: waitersCapped(entry, snapshot, streams) },
+        {
+          entry,
+          stream: capped(entry, playable, streams),
+          snapshot: waitersCapped(entry, snapshot, streams),
+        },
       ];
     }),
   );
@@ -168,6 +177,8 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
   app.post('/api/auth/rotate-key', (req, res, next) => {
     rotateKeyRoute(auth, logger, principalOf(req), res).catch(next);
   });
+
+  app.use(recordingRoutes((id) => routes.get(id)?.entry, unknownCamera, logger));
 
   app.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-cache').json({ status: 'ok' });

@@ -1,6 +1,8 @@
 import { jpegDimensions, type Viewer } from '@cam/core';
 import { redactPaths } from '@cam/http-mjpeg';
+import type { RecorderStatus } from '@cam/recorder';
 import type { CameraEntry } from './cameras.js';
+import { RECORDER_VIEWER_LABEL } from './recording.js';
 
 /**
  * What `GET /api/cameras/:id` answers: the camera's state and its viewers, for people and dashboards.
@@ -36,7 +38,10 @@ export function cameraState(
     abandonedRuns: state.abandonedRuns,
     uptimeSeconds: state.startedAt === undefined ? 0 : round((now - state.startedAt) / 1000),
     lastFrameAt: state.lastFrameAt === undefined ? null : iso(state.lastFrameAt),
-    viewers: [...new Set([...camera.viewers(), ...stalled.keys()])].map((viewer) => {
+    // The recorder's status, and the frames kept in memory for `?at=`; null when the camera has none.
+    recording: entry.recorder ? recordingState(entry.recorder.status) : null,
+    replay: entry.replay ? { frames: entry.replay.size, bytes: entry.replay.bytes } : null,
+    viewers: [...new Set([...watchers(entry), ...stalled.keys()])].map((viewer) => {
       const stalledSince = stalled.get(viewer);
       const seconds = Math.max(0.001, (now - viewer.connectedAt) / 1000);
       return {
@@ -51,6 +56,17 @@ export function cameraState(
       };
     }),
   };
+}
+
+/** The recorder's status; its error's paths shortened as a camera error's are (they are the server's business). */
+function recordingState(status: RecorderStatus): RecorderStatus {
+  return status.reason === undefined ? status : { ...status, reason: redactPaths(status.reason) };
+}
+
+/** The camera's viewers that are people watching: a recording camera's recorder is a demand, not one of them. */
+export function watchers(entry: CameraEntry): Viewer[] {
+  const viewers = [...entry.camera.viewers()];
+  return entry.recorder ? viewers.filter((viewer) => viewer.label !== RECORDER_VIEWER_LABEL) : viewers;
 }
 
 function iso(time: number): string {

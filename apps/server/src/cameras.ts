@@ -1,4 +1,5 @@
 import { type BaseCamera, type CameraDriver, isCameraError } from '@cam/core';
+import type { Recorder, ReplayBuffer } from '@cam/recorder';
 import { type CameraConfig, ConfigError } from './config.js';
 import { DriverLoadError, loadDriver } from './drivers.js';
 
@@ -8,6 +9,10 @@ export interface CameraEntry {
   readonly driver: string;
   readonly camera: BaseCamera;
   readonly maxViewers: number | undefined;
+  /** Records the camera to disk (config `record`); see recording.ts. */
+  readonly recorder?: Recorder | undefined;
+  /** Its last seconds in memory (config `replaySeconds`, or a bridge for a recording camera). */
+  readonly replay?: ReplayBuffer | undefined;
 }
 
 /**

@@ -18,6 +18,25 @@ import { isRelativePathOption, resolveOptionPaths, resolveUserPath } from './use
 const CAMERAS = 'a list of at least one camera';
 const CAMERA_ID = 'letters, digits, "-" and "_" (at most 64), starting with a letter or digit';
 
+const BYTES = 'a whole number of bytes greater than 0';
+const bytes = z.number({ error: BYTES }).int(BYTES).positive(BYTES);
+const RECORD = 'a mapping with "dir" (and "mode", "segmentSeconds", "retain")';
+
+const recordSchema = z.strictObject(
+  {
+    mode: z.enum(['continuous', 'off'], 'continuous or off').default('continuous'),
+    dir: z.string({ error: 'a directory path' }).min(1, 'a directory path'),
+    segmentSeconds: fields.seconds.pipe(z.number().min(1, 'at least 1 second')).default(60),
+    retain: z
+      .strictObject(
+        { maxAge: fields.seconds.optional(), maxBytes: bytes.optional(), minFreeBytes: bytes.optional() },
+        { error: 'a mapping with "maxAge" (seconds), "maxBytes", "minFreeBytes"' },
+      )
+      .default({}),
+  },
+  { error: RECORD },
+);
+
 const cameraSchema = z.strictObject(
   {
     id: z.string({ error: CAMERA_ID }).regex(/^[a-z0-9][\w-]{0,63}$/i, CAMERA_ID),
@@ -28,6 +47,9 @@ const cameraSchema = z.strictObject(
     maxFps: fields.fps.optional(),
     startTimeout: fields.seconds.optional(),
     stallTimeout: fields.seconds.optional(),
+    record: recordSchema.optional(),
+    replaySeconds: fields.seconds.optional(),
+    replayBytes: bytes.optional(),
   },
   { error: 'a camera: a mapping with at least an "id"' },
 );
@@ -53,6 +75,9 @@ const fileSchema = z
       allowedHosts: fields.hosts.default([]),
       startTimeout: fields.seconds.optional(),
       stallTimeout: fields.seconds.optional(),
+      recordings: z
+        .strictObject({ maxBytes: bytes.optional() }, { error: 'a mapping with "maxBytes"' })
+        .optional(),
       cameras: z.array(cameraSchema, { error: CAMERAS }).min(1, CAMERAS),
       tls: tlsSchema.optional(),
       // Checked by securityConfig, whose messages name each setting as written.
@@ -130,9 +155,7 @@ export function configFromFile(path: string, env: NodeJS.ProcessEnv): ServerConf
     const issue = result.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') {
       // Name the key itself, and the keys that exist there, as drivers do for unknown options.
-      const shape =
-        issue.path[0] === 'tls' ? tlsSchema.shape : issue.path.length ? cameraSchema.shape : fileSchema.shape;
-      const known = Object.keys(shape);
+      const known = Object.keys(shapeAt(issue.path));
       throw new ConfigError(
         `invalid config file ${path}: ${describePath([...issue.path, issue.keys[0]!], data)}: ` +
           `unknown key (known keys: ${known.join(', ')})`,
@@ -168,6 +191,7 @@ export function configFromFile(path: string, env: NodeJS.ProcessEnv): ServerConf
       ? fromEnv.stalledViewerTimeout
       : milliseconds(file.stalledViewerTimeout),
     allowedHosts: envSet.ALLOWED_HOSTS ? fromEnv.allowedHosts : file.allowedHosts,
+    recordings: file.recordings,
     cameras: file.cameras.map((camera, index) => ({
       id: camera.id,
       // a driver file given as `./my-driver.js` is next to the config file too
@@ -179,10 +203,28 @@ export function configFromFile(path: string, env: NodeJS.ProcessEnv): ServerConf
       maxFps: camera.maxFps,
       startTimeout: optionalMilliseconds(camera.startTimeout ?? file.startTimeout),
       stallTimeout: optionalMilliseconds(camera.stallTimeout ?? file.stallTimeout),
+      record: camera.record && {
+        ...camera.record,
+        // a relative `dir` is next to the config file, like relative driver options
+        dir: resolve(dirname(path), camera.record.dir),
+        retain: { ...camera.record.retain, maxAge: optionalMilliseconds(camera.record.retain.maxAge) },
+      },
+      replayMs: optionalMilliseconds(camera.replaySeconds),
+      replayBytes: camera.replayBytes,
       describeOption: (option) => `cameras[${index}] ("${camera.id}").options.${option} in ${path}`,
     })),
     ...(security ? { security } : {}),
   };
+}
+
+/** The keys known where an unknown key was found: at the top, in a camera, or in its sub-mappings. */
+function shapeAt(path: readonly PropertyKey[]): object {
+  const last = path.at(-1);
+  if (last === 'record') return recordSchema.shape;
+  if (last === 'retain') return recordSchema.shape.retain.unwrap().shape;
+  if (last === 'recordings') return { maxBytes: true };
+  if (path[0] === 'tls') return tlsSchema.shape;
+  return path.length ? cameraSchema.shape : fileSchema.shape;
 }
 
 /** `['cameras', 1, 'options']` → `cameras[1] ("back").options`. */

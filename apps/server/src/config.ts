@@ -24,8 +24,23 @@ export interface CameraConfig {
   startTimeout?: number | undefined;
   /** The camera fails with TIMEOUT when a running driver yields nothing for this long (ms); core's default when undefined. */
   stallTimeout?: number | undefined;
+  /** Record this camera to disk (config file `record`); undefined or `mode: off`: no recording. */
+  record?: RecordConfig | undefined;
+  /** Keep the frames of the last this long in memory, for `?at=` without recording (ms; `replaySeconds`). */
+  replayMs?: number | undefined;
+  /** ...in at most this many bytes. */
+  replayBytes?: number | undefined;
   /** How the user spelled `option`, for error messages: `CAMERA_FPS`, or a path in the config file. */
   describeOption(option: string): string;
+}
+
+/** A camera's `record` setting, times in milliseconds. */
+export interface RecordConfig {
+  mode: 'continuous' | 'off';
+  /** The recordings root (absolute); this camera's segments go to `<dir>/<id>/`. */
+  dir: string;
+  segmentSeconds: number;
+  retain: { maxAge?: number | undefined; maxBytes?: number | undefined; minFreeBytes?: number | undefined };
 }
 
 /** The server's configuration, from the environment or a config file. */
@@ -42,6 +57,8 @@ export interface ServerConfig {
    * hostname); `['*']` accepts any, e.g. behind a proxy that rewrites `Host`.
    */
   allowedHosts: string[];
+  /** Settings of all cameras' recordings: `maxBytes` bounds every camera's segments together. */
+  recordings?: { maxBytes?: number | undefined } | undefined;
   /** At least one; the first is the default camera, served at `/`, `/video_feed` and `/snapshot.jpg`. */
   cameras: CameraConfig[];
   /** HTTPS with this certificate and key (reloaded on SIGHUP); undefined: plain HTTP. */

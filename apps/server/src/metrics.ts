@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
+import { watchers } from './camera-state.js';
 import type { CameraEntry } from './cameras.js';
 import type { StreamTracker } from './stream-tracker.js';
 
@@ -44,7 +45,7 @@ export function createMetrics(entries: readonly CameraEntry[]): Registry {
     help: 'Viewers attached to the camera (streams and waiting snapshots)',
     labelNames,
     registers: [registry],
-    collect: perCamera((entry) => entry.camera.state.viewers),
+    collect: perCamera((entry) => watchers(entry).length), // not the recorder's own viewer
   });
   new Gauge({
     name: 'cam_camera_up',

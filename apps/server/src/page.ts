@@ -85,6 +85,13 @@ export function cameraPage(
       <button type="button" id="fullscreen" title="Fullscreen (F)">Fullscreen</button>
       <a href="${encodeURIComponent(next)}" id="next" title="Next camera (→)">→</a>
     </nav>
+    <div class="timeline" id="timeline" hidden>
+      <input type="range" id="scrubber" min="0" max="0" step="1" aria-label="Play from a recorded time">
+      <output id="position" for="scrubber">live</output>
+      <button type="button" id="rewind" title="Play from 10 s earlier">−10 s</button>
+      <button type="button" id="pause" title="Pause on the frame shown, or play on from it">Pause</button>
+      <button type="button" id="live" title="Back to the live view" disabled>Live</button>
+    </div>
     <section class="state" aria-label="State">
       <dl id="state"></dl>
       <table id="viewers"><caption>Viewers</caption><thead><tr><th>Client</th><th>Rate</th><th>Sent</th><th>Skipped</th></tr></thead><tbody></tbody></table>

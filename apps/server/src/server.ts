@@ -7,6 +7,7 @@ import { logCameraEvents } from './camera-logging.js';
 import { type CameraEntry, createCameras } from './cameras.js';
 import { ConfigError, type ServerConfig } from './config.js';
 import { openUrls } from './open-urls.js';
+import { startRecorders, stopRecorders, withRecording } from './recording.js';
 import { logRequests } from './request-logging.js';
 import { createServerAuth, warnIfExposed } from './server-auth.js';
 import { createTlsReloader, describeCertificate, readTlsCredentials } from './tls.js';
@@ -37,6 +38,8 @@ export interface RunningServer {
  */
 export const SHUTDOWN_BOUND_MS = 5000;
 const CAMERA_CLOSE_MS = 3000;
+/** Of the cameras' 3 s, the recorders may take this long to finish their segments. */
+const RECORDER_STOP_MS = 2000;
 const CONNECTION_GRACE_MS = 1000;
 const CUT_WAIT_MS = 500;
 /** A request must have arrived whole within this long. */
@@ -50,7 +53,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   // Certificate problems are configuration errors: found before any camera is opened.
   const credentials = config.tls && (await readTlsCredentials(config.tls));
   const auth = await createServerAuth(config);
-  const cameras = await createCameras(config.cameras);
+  const cameras = withRecording(await createCameras(config.cameras), config, logger);
   for (const entry of cameras) logCameraEvents(entry.camera, logger);
 
   const app = createApp(cameras, logger, {
@@ -77,9 +80,12 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     await listen(server, config.port, config.host);
   } catch (error) {
     app.close();
+    await stopRecorders(cameras); // none started: this lets go of the replay buffers
     await settledWithin(Promise.all(cameras.map((entry) => entry.camera.close())), CAMERA_CLOSE_MS);
     throw error;
   }
+  // Repairs what a crash left, applies retention, records; a disk that refuses is a state, not a failed start.
+  await startRecorders(cameras);
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const scheme = credentials ? 'https' : 'http';
@@ -102,10 +108,19 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve())); // stops accepting
       server.closeIdleConnections();
+      // Recorders first, while their cameras still run: each finishes its segment (sync, rename), so the
+      // file is complete and playable. Their time comes out of the cameras' share of the bound.
+      const stoppingRecorders = Date.now();
+      if (!(await settledWithin(stopRecorders(cameras), RECORDER_STOP_MS))) {
+        logger.warn(
+          `recorders did not stop within ${RECORDER_STOP_MS} ms: their segments are repaired at the next start`,
+        );
+      }
+      const cameraCloseMs = Math.max(500, CAMERA_CLOSE_MS - (Date.now() - stoppingRecorders));
       // Closing a camera ends its streams at once (each gets its close delimiter), then waits for the run.
       const camerasClosed = Promise.all(cameras.map((entry) => entry.camera.close()));
-      if (!(await settledWithin(camerasClosed, CAMERA_CLOSE_MS))) {
-        logger.warn(`cameras did not close within ${CAMERA_CLOSE_MS} ms: shutting down without them`);
+      if (!(await settledWithin(camerasClosed, cameraCloseMs))) {
+        logger.warn(`cameras did not close within ${cameraCloseMs} ms: shutting down without them`);
       }
       server.closeIdleConnections();
       if (!(await settledWithin(closed, CONNECTION_GRACE_MS))) {

@@ -144,6 +144,37 @@ describe('configFromFile', () => {
     expect(overridden).toMatchObject({ stalledViewerTimeout: 3000, allowedHosts: ['*'] });
   });
 
+  test('recording: record (dir next to the file, times in ms), replaySeconds, replayBytes, recordings.maxBytes', () => {
+    const path = writeTempFile(
+      'cam.yaml',
+      [
+        'recordings: { maxBytes: 5000000000 }',
+        'cameras:',
+        '  - id: a',
+        '    record: { dir: ./rec, segmentSeconds: 30, retain: { maxAge: 3600, maxBytes: 1000000 } }',
+        '    replaySeconds: 20',
+        '    replayBytes: 8000000',
+        '  - id: b',
+        '    record: { mode: off, dir: /var/rec }',
+      ].join('\n'),
+    );
+    const config = configFromFile(path, {});
+    expect(config.recordings).toEqual({ maxBytes: 5_000_000_000 });
+    const [a, b] = config.cameras;
+    expect(a).toMatchObject({
+      record: {
+        mode: 'continuous',
+        dir: join(path, '..', 'rec'),
+        segmentSeconds: 30,
+        retain: { maxAge: 3_600_000, maxBytes: 1_000_000 },
+      },
+      replayMs: 20_000,
+      replayBytes: 8_000_000,
+    });
+    expect(b!.record).toMatchObject({ mode: 'off', dir: '/var/rec', segmentSeconds: 60 });
+    expect(b!.replayMs).toBeUndefined();
+  });
+
   test('PORT, HOST, LOG_LEVEL and MAX_VIEWERS from the environment override the file', () => {
     const path = writeTempFile('cam.yaml', TWO_CAMERAS_YAML);
     const config = configFromFile(path, { PORT: '0', HOST: '::1', LOG_LEVEL: 'warn', MAX_VIEWERS: '3' });
@@ -188,7 +219,27 @@ describe('configFromFile', () => {
       'an unknown key at the top',
       'colour: red\ncameras:\n  - id: front\n',
       'colour: unknown key (known keys: port, host, logLevel, idleTimeout, maxViewers, stalledViewerTimeout, ' +
-        'allowedHosts, startTimeout, stallTimeout, cameras, tls, auth, trustProxy, cors, metrics)',
+        'allowedHosts, startTimeout, stallTimeout, recordings, cameras, tls, auth, trustProxy, cors, metrics)',
+    ],
+    [
+      'a record without dir',
+      'cameras:\n  - id: front\n    record: { mode: continuous }\n',
+      'cameras[0] ("front").record.dir: expected a directory path',
+    ],
+    [
+      'a bad record mode',
+      'cameras:\n  - id: front\n    record: { mode: sometimes, dir: rec }\n',
+      'cameras[0] ("front").record.mode: expected continuous or off',
+    ],
+    [
+      'an unknown retain key',
+      'cameras:\n  - id: front\n    record: { dir: rec, retain: { maxFiles: 3 } }\n',
+      'cameras[0] ("front").record.retain.maxFiles: unknown key (known keys: maxAge, maxBytes, minFreeBytes)',
+    ],
+    [
+      'a fractional replayBytes',
+      'cameras:\n  - id: front\n    replaySeconds: 10\n    replayBytes: 1.5\n',
+      'cameras[0] ("front").replayBytes: expected a whole number of bytes greater than 0',
     ],
     [
       'an unknown key in a camera (a driver option outside `options`)',

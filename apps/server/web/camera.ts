@@ -2,6 +2,7 @@
 // snapshot download, fullscreen, keyboard shortcuts and the state panel from /api/events.
 import { pageConfig, watchStates } from './state.js';
 import { type CameraState, describeStatus } from './status.js';
+import { startTimeline } from './timeline.js';
 
 const config = pageConfig();
 const camera = config.camera!;
@@ -16,9 +17,17 @@ if (storedRate && [...fps.options].some((option) => option.value === storedRate)
   fps.value = storedRate;
   img.src = `${base}/stream?fps=${storedRate}`;
 }
+const liveUrl = () => (fps.value ? `${base}/stream?fps=${fps.value}` : `${base}/stream`);
+const timeline = startTimeline({
+  base,
+  img,
+  liveUrl,
+  listingUrl: `${config.root}api/cameras/${encodeURIComponent(camera)}/recordings`,
+});
 fps.addEventListener('change', () => {
   sessionStorage.setItem(`cam.fps.${camera}`, fps.value);
-  img.src = fps.value ? `${base}/stream?fps=${fps.value}` : `${base}/stream`;
+  img.src = liveUrl();
+  timeline.showingLive();
 });
 
 // Leaving the page ends the stream at once (a browser keeps at most 6 connections per host, and a page

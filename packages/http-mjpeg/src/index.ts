@@ -1,8 +1,11 @@
 export { NO_CACHE_HEADERS } from './headers.js';
 export { BOUNDARY, STREAM_CONTENT_TYPE } from './multipart.js';
+export type { PartWriter } from './part-writer.js';
 export { sendBadParameter } from './query.js';
 export { redactPaths } from './redact.js';
 export type { SnapshotHandlerOptions } from './snapshot.js';
 export { createSnapshotHandler } from './snapshot.js';
 export type { RequestHandler, StreamHandlerOptions } from './stream.js';
 export { createStreamHandler } from './stream.js';
+export type { ViewerSettings } from './stream-options.js';
+export { viewerSettings } from './stream-options.js';

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type BaseCamera, delay, type Frame, type Viewer } from '@cam/core';
+import { type BaseCamera, delay, type Frame, jpegDimensions, type Viewer } from '@cam/core';
 import { RecordingIndex } from './recording-index.js';
 import { enforceRetention, type RetainOptions } from './retention.js';
 import { type FinishedSegment, repairPartFile, SegmentFile } from './segment-file.js';
@@ -84,6 +84,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   #draining: Promise<void> | undefined;
   #segment: SegmentFile | undefined;
   #segmentBytesCounted = 0;
+  /** `WxH` of the segment being written: its track has one size, so a new size starts a new segment. */
+  #segmentFrameSize = '';
   #viewer: Viewer | undefined;
   #stop: AbortController | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
@@ -240,7 +242,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   }
 
   async #write(frame: Frame): Promise<void> {
-    if (this.#segment && frame.capturedAt - this.#segment.startTime >= this.#segmentMs) {
+    const frameSize = sizeOf(frame.data);
+    const resized = frameSize !== '' && frameSize !== this.#segmentFrameSize;
+    if (this.#segment && (resized || frame.capturedAt - this.#segment.startTime >= this.#segmentMs)) {
       const finished = this.#segment;
       this.#segment = undefined;
       await this.#finish(finished);
@@ -250,6 +254,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       const path = join(this.cameraDir, segmentFileName(frame.capturedAt));
       this.#segment = await SegmentFile.create(path, frame.data, frame.capturedAt, this.#flushMs);
       this.#segmentBytesCounted = 0;
+      this.#segmentFrameSize = frameSize;
     }
     await this.#segment.add(frame.data, frame.capturedAt);
     this.#framesWritten += 1;
@@ -285,6 +290,12 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       this.#retryTimer = setTimeout(() => void this.#prepare(), this.#retryMs).unref();
     }
   }
+}
+
+/** A frame's `WxH` (empty when its header cannot be read: such frames keep the current segment). */
+function sizeOf(jpeg: Buffer): string {
+  const size = jpegDimensions(jpeg);
+  return size ? `${size.width}x${size.height}` : '';
 }
 
 function positive(value: number, name: string): number {

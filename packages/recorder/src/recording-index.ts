@@ -133,8 +133,8 @@ export class RecordingIndex {
   /** The recorded frame captured nearest `time`, or undefined when nothing is recorded. */
   async frameAt(time: number): Promise<RecordedFrame | undefined> {
     const before = await this.#lastAtOrBefore(time);
-    const after = await this.frames(time).next();
-    const candidates = [before, after.done ? undefined : after.value].filter((f) => f !== undefined);
+    const after = await firstOf(this.frames(time));
+    const candidates = [before, after].filter((f) => f !== undefined);
     candidates.sort((a, b) => Math.abs(a.capturedAt - time) - Math.abs(b.capturedAt - time));
     return candidates[0];
   }
@@ -148,7 +148,7 @@ export class RecordingIndex {
   }
 
   async *#exportChunks(from: number, to: number): AsyncGenerator<Buffer> {
-    const first = (await this.frames(from, { to }).next()).value as RecordedFrame | undefined;
+    const first = await firstOf(this.frames(from, { to }));
     const last = await this.#lastAtOrBefore(to);
     if (!first || !last || last.capturedAt < first.capturedAt) {
       const error: NodeJS.ErrnoException = new Error(
@@ -287,4 +287,14 @@ function lastCueAtOrBefore(cues: readonly CuePoint[], time: number): number {
     } else high = middle - 1;
   }
   return found;
+}
+
+/** The first item of `iterator`, which is then closed: its `finally` releases what it holds (a file handle). */
+async function firstOf<T>(iterator: AsyncGenerator<T>): Promise<T | undefined> {
+  try {
+    const first = await iterator.next();
+    return first.done ? undefined : first.value;
+  } finally {
+    await iterator.return(undefined);
+  }
 }

@@ -1,14 +1,18 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { TestCamera } from '@cam/core/testing';
+import { promisify } from 'node:util';
+import { BaseCamera, delay } from '@cam/core';
+import { TestCamera, testJpeg } from '@cam/core/testing';
 import { expect, onTestFinished, test, vi } from 'vitest';
 import { Recorder } from '../src/recorder.js';
 import type { FinishedSegment } from '../src/segment-file.js';
 import { listSegmentFiles } from '../src/segment-names.js';
 import { decodeAll, probe } from './ffmpeg.js';
+
+const run = promisify(execFile);
 
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'cam-rec-'));
@@ -129,4 +133,51 @@ test('a camera closed while recording ends the demand cleanly, and stop() keeps 
   const [segment] = await listSegmentFiles(join(dir, 'cam'));
   expect((await probe(segment!.path)).packetTimes).toHaveLength(recorder.status.framesWritten);
   expect(() => new Recorder(cam, { dir: '' })).toThrow(TypeError);
+});
+
+test('a new frame size starts a new segment, each file with its own size', async () => {
+  const dir = await tempDir();
+  const { stdout: bigger } = await run(
+    'ffmpeg',
+    ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=red:size=32x24', '-frames:v', '1', '-f', 'mjpeg', '-'],
+    { encoding: 'buffer' },
+  );
+  // Frames 1-10 are 16x16, then 32x24 (a camera whose resolution was changed), then 16x16 again.
+  class ResizingCamera extends BaseCamera {
+    protected override async *frames(signal: AbortSignal): AsyncGenerator<Buffer> {
+      for (let n = 1; ; n++) {
+        await delay(20, signal);
+        yield n > 10 && n <= 20 ? bigger : testJpeg(n);
+      }
+    }
+  }
+  const cam = new ResizingCamera({ name: 'cam', idleTimeout: 200 });
+  onTestFinished(() => cam.close());
+  const recorder = new Recorder(cam, { dir, segmentSeconds: 60 });
+  const segments: FinishedSegment[] = [];
+  recorder.on('segment', (segment) => segments.push(segment));
+  await recorder.start();
+  await vi.waitFor(() => expect(recorder.status.framesWritten).toBeGreaterThanOrEqual(25), {
+    timeout: 15_000,
+  });
+  await recorder.stop();
+
+  expect(segments.map((segment) => segment.frames).slice(0, 2)).toEqual([10, 10]);
+  const sizes = [];
+  for (const segment of segments) {
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=width,height',
+      '-of',
+      'csv=p=0',
+      segment.path,
+    ]);
+    sizes.push(stdout.trim());
+    expect(await decodeAll(segment.path)).toBe(segment.frames);
+  }
+  expect(sizes).toEqual(['16,16', '32,24', '16,16']);
 });

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { createCameras } from '../cameras.js';
-import { ConfigError, type ServerConfig } from '../config.js';
+import { ConfigError, type RecordConfig, type ServerConfig } from '../config.js';
 import { loadConfigFrom } from '../load-config.js';
 import type { SecurityConfig } from '../security-config.js';
 import { readTlsCredentials } from '../tls.js';
@@ -38,6 +38,7 @@ function effectiveConfig(config: ServerConfig) {
     logLevel: config.logLevel,
     ...(config.maxViewers === undefined ? {} : { maxViewers: config.maxViewers }),
     ...(config.tls === undefined ? {} : { tls: { cert: config.tls.cert, key: config.tls.key } }),
+    ...(config.recordings?.maxBytes === undefined ? {} : { recordings: config.recordings }),
     cameras: config.cameras.map((camera) => ({
       id: camera.id,
       driver: camera.driver,
@@ -45,6 +46,9 @@ function effectiveConfig(config: ServerConfig) {
       idleTimeout: camera.idleTimeout / 1000,
       ...(camera.maxViewers === undefined ? {} : { maxViewers: camera.maxViewers }),
       ...(camera.maxFps === undefined ? {} : { maxFps: camera.maxFps }),
+      ...(camera.record === undefined ? {} : { record: effectiveRecord(camera.record) }),
+      ...(camera.replayMs === undefined ? {} : { replaySeconds: camera.replayMs / 1000 }),
+      ...(camera.replayBytes === undefined ? {} : { replayBytes: camera.replayBytes }),
     })),
     ...(config.security ? securitySummary(config.security) : {}),
   };
@@ -62,4 +66,16 @@ function securitySummary(security: SecurityConfig) {
     ...(cors ? { cors } : {}),
     metrics: { public: security.metricsPublic },
   };
+}
+
+function effectiveRecord(record: RecordConfig) {
+  const { maxAge, ...retain } = record.retain;
+  return {
+    ...record,
+    retain: { ...(maxAge === undefined ? {} : { maxAge: maxAge / 1000 }), ...dropUndefined(retain) },
+  };
+}
+
+function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
