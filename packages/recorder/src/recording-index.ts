@@ -176,6 +176,7 @@ export class RecordingIndex {
     const candidates = (await this.#candidates()).filter((c) => c.startTime <= time);
     for (const candidate of candidates.reverse()) {
       const frames = await this.#withSegment(candidate, async (handle, segment) => {
+        if (segment.cues.length === 0) return []; // a segment just begun: no cluster written yet
         const index = lastCueAtOrBefore(segment.cues, time - segment.header.startTime);
         // The cluster at the cue may start after a frame at `time`; the one before holds it then.
         for (let i = Math.max(index, 0); i >= 0; i -= 1) {

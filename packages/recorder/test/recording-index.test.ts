@@ -141,3 +141,16 @@ test('seeks by the cues: clusters before the one sought are never read', async (
   );
   await expect(index.frameAt(T0 + 100)).rejects.toThrow(/no cluster/);
 });
+
+test('a segment just begun, with no cluster written yet, is passed over: export and frameAt read the others', async () => {
+  const dir = await fixture();
+  const begun = timeOf(179) + 1000;
+  const path = join(dir, `${segmentFileName(begun)}.part`);
+  const growing = await SegmentFile.create(join(dir, segmentFileName(begun)), testJpeg(500), begun);
+  onTestFinished(() => growing.abandon());
+  const index = new RecordingIndex(dir, { live: () => ({ path, startTime: begun }) });
+
+  const exported = await buffer(index.export(T0, begun + 5000));
+  expect(exported.length).toBeGreaterThan(0);
+  expect((await index.frameAt(begun + 2000))?.capturedAt).toBe(timeOf(179));
+});
