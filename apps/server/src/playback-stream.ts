@@ -25,10 +25,14 @@ export interface PlaybackRequest {
 
 /**
  * A `?at=` stream: the frames captured from `at` on, at their original pace times `speed`, as an ordinary
- * Motion-JPEG stream; once it has caught up with the camera it goes on with live frames, in the same
- * response. Frames come from the recording's files, then from the replay buffer (the last seconds, not yet
- * on disk), then from the camera: each source starts after the last frame played, so no frame is sent
- * twice and none is missed at the joins.
+ * Motion-JPEG stream, then live frames, in the same response. Frames come from the recording's files, then
+ * from the replay buffer (the last seconds, not yet on disk), then from the camera: each source starts after
+ * the last frame played, so no frame is sent twice.
+ *
+ * Faster than real time (`speed` > 1) it plays on until it has caught up with the camera, missing no frame
+ * at the joins. At real time or slower it could never catch up: it plays what was captured up to the
+ * moment of the request (an instant replay of the last seconds, or everything since the time picked on a
+ * timeline), then joins live with the camera's next frame, skipping what was captured while it played.
  *
  * The client is a viewer of the camera from the start (it counts, and its demand keeps a camera without
  * a recorder capturing into the replay buffer); the viewer keeps asking while recorded frames play.
@@ -37,6 +41,8 @@ export class PlaybackStream {
   readonly #abort = new AbortController();
   #keeping = true;
   #nextDueAt = 0;
+  /** The newest capture time played from the past: the request's moment when the replay cannot catch up. */
+  readonly #until: number;
 
   constructor(
     readonly entry: CameraEntry,
@@ -50,6 +56,7 @@ export class PlaybackStream {
       this.#abort.abort();
       viewer.close();
     });
+    this.#until = request.speed > 1 ? Number.POSITIVE_INFINITY : Date.now();
   }
 
   async run(): Promise<void> {
@@ -71,11 +78,14 @@ export class PlaybackStream {
       }
       this.#keeping = false;
       await keeping;
-      // The keeper's last `next()` may have taken a frame after the replay's newest: play the replay's
-      // newer frames, if any, before asking for live ones.
-      for (const frame of this.entry.replay?.frames((last?.capturedAt ?? request.at - 1) + 1) ?? []) {
-        if (!(await this.#send(frame))) return;
-        last = frame;
+      // Caught up: the keeper's last `next()` may have taken a frame after the replay's newest, so play
+      // the replay's newer frames, if any, before asking for live ones. (Not when the past ended at the
+      // request's moment: the next live frame follows.)
+      if (this.#until === Number.POSITIVE_INFINITY) {
+        for (const frame of this.entry.replay?.frames((last?.capturedAt ?? request.at - 1) + 1) ?? []) {
+          if (!(await this.#send(frame))) return;
+          last = frame;
+        }
       }
       await this.#live(last);
     } catch (error) {
@@ -87,19 +97,28 @@ export class PlaybackStream {
     }
   }
 
-  /** The frames from `at` on: the recording's, then the replay buffer's after the last one of those. */
+  /**
+   * The frames from `at` to {@link #until}: the recording's, then the replay buffer's after the last one
+   * of those.
+   */
   async *#recorded(): AsyncGenerator<PlayedFrame> {
     const { recorder, replay } = this.entry;
     const { at } = this.request;
+    const until = this.#until;
     let next = at;
     const inReplay = replay?.oldest !== undefined && replay.oldest <= at;
     if (recorder && !inReplay) {
       for await (const frame of recorder.index.frames(at)) {
+        if (frame.capturedAt > until) return;
         yield frame;
         next = frame.capturedAt + 1;
       }
     }
-    if (replay) yield* replay.frames(next);
+    if (!replay) return;
+    for (const frame of replay.frames(next)) {
+      if (frame.capturedAt > until) return;
+      yield frame;
+    }
   }
 
   /** Live frames newer than `last`, until the client leaves or the camera closes. */
