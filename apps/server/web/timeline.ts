@@ -1,5 +1,5 @@
 // A camera page's timeline: a range input over what the camera has recorded (or keeps in memory) that
-// switches the <img> to `stream?at=<time>` (the server plays from there, then joins live), a rewind of
+// switches the <img> to `stream?at=<time>` (the server plays from there up to the moment it was asked, then joins live), a rewind of
 // 10 s, pause (the frame at that moment, `snapshot.jpg?at=`) and play again from there, and back to live. Shown only when the camera has something to play back.
 
 interface RecordingsListing {
@@ -94,5 +94,11 @@ export function startTimeline(options: {
   showingLive();
   void refresh();
   setInterval(() => void refresh(), REFRESH_MS);
+  // At speed 1 the server plays the past up to the moment it was asked for, then goes on live in the same
+  // stream: once the view's position reaches that moment, it is live (gaps in the recording play shorter,
+  // so the server may get there a little earlier).
+  setInterval(() => {
+    if (playingFrom !== undefined && pausedAt === undefined && position() >= startedAt) showingLive();
+  }, 1000);
   return { showingLive };
 }
