@@ -16,7 +16,7 @@ test('MAX_FPS=2 caps a 10 fps camera at 2 captured frames per second', { timeout
   const captured = state.framesCaptured - before;
   expect(captured).toBeGreaterThanOrEqual(5);
   expect(captured).toBeLessThanOrEqual(Math.ceil(2 * seconds) + 1);
-  expect(state.fps).toBeGreaterThan(1.5);
+  expect(state.fps).toBeGreaterThan(1); // (the cap is the point; below it, a loaded machine may lag)
   expect(state.fps).toBeLessThan(2.5);
   stream.close();
 });
