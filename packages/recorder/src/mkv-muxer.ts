@@ -6,9 +6,11 @@ import {
   ID,
   intElement,
   MATROSKA_EPOCH_MS,
+  sizeLength,
   stringElement,
   UNKNOWN_SIZE,
   uintElement,
+  writeSize,
 } from './ebml.js';
 
 export interface MuxerOptions {
@@ -76,14 +78,15 @@ export function cuesElement(cues: readonly CuePoint[]): Buffer {
 
 /** A SimpleBlock's ID, size and block head (track 1, `offset` ms from its cluster, keyframe), in one buffer. */
 function simpleBlockHead(frameBytes: number, offset: number): Buffer {
-  const size = encodeSize(4 + frameBytes);
-  const head = Buffer.allocUnsafe(1 + size.length + 4);
+  const sizeBytes = sizeLength(4 + frameBytes);
+  if (sizeBytes > 8) throw new RangeError(`a frame of ${frameBytes} bytes does not fit a SimpleBlock`);
+  const head = Buffer.allocUnsafe(1 + sizeBytes + 4);
   head[0] = ID.SimpleBlock;
-  size.copy(head, 1);
-  let at = 1 + size.length;
-  head[at++] = 0x81; // track 1
-  head.writeInt16BE(offset, at);
-  head[at + 2] = 0x80; // keyframe
+  writeSize(head, 1, 4 + frameBytes, sizeBytes);
+  const at = 1 + sizeBytes;
+  head[at] = 0x81; // track 1
+  head.writeInt16BE(offset, at + 1);
+  head[at + 3] = 0x80; // keyframe
   return head;
 }
 

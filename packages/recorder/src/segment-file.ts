@@ -92,9 +92,13 @@ export class SegmentFile {
     return this.#muxer.durationMs;
   }
 
-  async add(jpeg: Buffer, capturedAt: number): Promise<void> {
+  /**
+   * Adds a frame to the pending cluster. Returns a promise only when the frame completed a cluster that is
+   * being written: most frames need no I/O, and the recorder's per-frame path then makes no promise.
+   */
+  add(jpeg: Buffer, capturedAt: number): Promise<void> | undefined {
     const cluster = this.#muxer.add(jpeg, capturedAt);
-    if (cluster) await this.#write(cluster);
+    return cluster && this.#write(cluster);
   }
 
   /** Writes the pending cluster if it has waited `maxMs` or more: bounds what a crash can lose. */
