@@ -6,11 +6,9 @@ import {
   ID,
   intElement,
   MATROSKA_EPOCH_MS,
-  sizeLength,
   stringElement,
   UNKNOWN_SIZE,
   uintElement,
-  writeSize,
 } from './ebml.js';
 
 export interface MuxerOptions {
@@ -76,17 +74,24 @@ export function cuesElement(cues: readonly CuePoint[]): Buffer {
   );
 }
 
-/** A SimpleBlock's ID, size and block head (track 1, `offset` ms from its cluster, keyframe), in one buffer. */
+/** The largest SimpleBlock a 4-byte EBML size holds (all ones is reserved: it means unknown). */
+const MAX_BLOCK_SIZE = 2 ** 28 - 2;
+
+/**
+ * A SimpleBlock's ID, size and block head (track 1, `offset` ms from its cluster, keyframe), in one buffer.
+ * The size always takes 4 bytes (EBML allows a longer size than needed): a fixed layout is written with
+ * two native calls, on the path every frame takes.
+ */
 function simpleBlockHead(frameBytes: number, offset: number): Buffer {
-  const sizeBytes = sizeLength(4 + frameBytes);
-  if (sizeBytes > 8) throw new RangeError(`a frame of ${frameBytes} bytes does not fit a SimpleBlock`);
-  const head = Buffer.allocUnsafe(1 + sizeBytes + 4);
+  const size = 4 + frameBytes;
+  if (size > MAX_BLOCK_SIZE)
+    throw new RangeError(`a frame of ${frameBytes} bytes does not fit a SimpleBlock`);
+  const head = Buffer.allocUnsafe(9);
   head[0] = ID.SimpleBlock;
-  writeSize(head, 1, 4 + frameBytes, sizeBytes);
-  const at = 1 + sizeBytes;
-  head[at] = 0x81; // track 1
-  head.writeInt16BE(offset, at + 1);
-  head[at + 3] = 0x80; // keyframe
+  head.writeUInt32BE(0x10000000 + size, 1); // 0x1 marks a 4-byte size
+  head[5] = 0x81; // track 1
+  head.writeInt16BE(offset, 6);
+  head[8] = 0x80; // keyframe
   return head;
 }
 
