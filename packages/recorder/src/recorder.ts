@@ -277,6 +277,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
    */
   #write(frame: Frame): Promise<void> | undefined {
     const size = jpegDimensions(frame.data);
+    // A frame whose header cannot be read keeps the current segment, whatever its size.
     const resized =
       size !== undefined && (size.width !== this.#segmentWidth || size.height !== this.#segmentHeight);
     if (!this.#segment || resized || frame.capturedAt - this.#segment.startTime >= this.#segmentMs) {
@@ -303,7 +304,6 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     const path = join(this.cameraDir, segmentFileName(frame.capturedAt));
     this.#segment = await SegmentFile.create(path, frame.data, frame.capturedAt, this.#flushMs);
     this.#segmentBytesCounted = 0;
-    // A frame whose header cannot be read keeps the current segment, whatever its size.
     this.#segmentWidth = size?.width;
     this.#segmentHeight = size?.height;
     await this.#segment.add(frame.data, frame.capturedAt);
