@@ -59,17 +59,24 @@ export function encodeId(id: number): Buffer {
 
 /** An element size as an EBML variable-size integer; `width` forces a length (for fields patched later). */
 export function encodeSize(size: number, width?: number): Buffer {
-  let length = width ?? 1;
-  if (width === undefined) while (size >= 2 ** (7 * length) - 1) length += 1;
+  const length = width ?? sizeLength(size);
   if (length > 8 || size >= 2 ** (7 * length) - 1) throw new RangeError(`EBML size ${size} does not fit`);
   const out = Buffer.alloc(length);
-  let value = size;
-  for (let i = length - 1; i >= 0; i -= 1) {
-    out[i] = value % 256;
-    value = Math.floor(value / 256);
-  }
-  out[0]! |= 0x80 >> (length - 1);
+  writeSize(out, 0, size, length);
   return out;
+}
+
+/** The bytes {@link encodeSize} takes for `size` (all ones is reserved: it means unknown). */
+export function sizeLength(size: number): number {
+  let length = 1;
+  while (size >= 2 ** (7 * length) - 1) length += 1;
+  return length;
+}
+
+/** Writes `size` as a `length`-byte EBML size at `offset` (a checked `length`: see {@link encodeSize}). */
+export function writeSize(target: Buffer, offset: number, size: number, length: number): void {
+  writeUint(target, offset, length, size);
+  target[offset] = target[offset]! | (0x80 >> (length - 1));
 }
 
 export function element(id: number, ...payload: Buffer[]): Buffer {

@@ -74,6 +74,27 @@ export function cuesElement(cues: readonly CuePoint[]): Buffer {
   );
 }
 
+/** The largest SimpleBlock a 4-byte EBML size holds (all ones is reserved: it means unknown). */
+const MAX_BLOCK_SIZE = 2 ** 28 - 2;
+
+/**
+ * A SimpleBlock's ID, size and block head (track 1, `offset` ms from its cluster, keyframe), in one buffer.
+ * The size always takes 4 bytes (EBML allows a longer size than needed): a fixed layout is written with
+ * two native calls, on the path every frame takes.
+ */
+function simpleBlockHead(frameBytes: number, offset: number): Buffer {
+  const size = 4 + frameBytes;
+  if (size > MAX_BLOCK_SIZE)
+    throw new RangeError(`a frame of ${frameBytes} bytes does not fit a SimpleBlock`);
+  const head = Buffer.allocUnsafe(9);
+  head[0] = ID.SimpleBlock;
+  head.writeUInt32BE(0x10000000 + size, 1); // 0x1 marks a 4-byte size
+  head[5] = 0x81; // track 1
+  head.writeInt16BE(offset, 6);
+  head[8] = 0x80; // keyframe
+  return head;
+}
+
 /**
  * Turns frames into the bytes of one Matroska file with a single V_MJPEG track. It does no I/O: it hands
  * back a header, then each cluster once it is complete (so that what reaches the disk is always whole
@@ -87,7 +108,9 @@ export class MatroskaMuxer {
   #layout: SegmentLayout | undefined;
   /** Bytes handed out so far: the file offset of whatever comes next. */
   #position = 0;
+  /** The pending cluster's blocks: each frame's block head, then the frame. */
   #pending: Buffer[] = [];
+  #pendingBytes = 0;
   #clusterTime = 0;
   #lastTime = -1;
   #lastInterval = 0;
@@ -180,11 +203,15 @@ export class MatroskaMuxer {
     return bytes;
   }
 
-  /** Adds a frame; returns the cluster it completed, if it starts a new one. */
-  add(jpeg: Buffer, capturedAt: number): Buffer | undefined {
+  /**
+   * Adds a frame; returns the cluster it completed, if it starts a new one. A cluster comes as chunks to
+   * write in order (its head, then each frame's block head and the frame itself), so that a second of
+   * frames reaches the disk with one vectored write and is never copied into one buffer.
+   */
+  add(jpeg: Buffer, capturedAt: number): Buffer[] | undefined {
     // Clocks can step back: a frame never goes before the one ahead of it in the file.
     const time = Math.max(Math.round(capturedAt - this.startTime), this.#lastTime, 0);
-    let completed: Buffer | undefined;
+    let completed: Buffer[] | undefined;
     if (
       this.#pending.length > 0 &&
       (time - this.#clusterTime >= this.#clusterMs || time - this.#clusterTime > MAX_BLOCK_OFFSET)
@@ -192,24 +219,29 @@ export class MatroskaMuxer {
       completed = this.flush();
     }
     if (this.#pending.length === 0) this.#clusterTime = time;
-    const blockHead = Buffer.alloc(4);
-    blockHead[0] = 0x81; // track 1
-    blockHead.writeInt16BE(time - this.#clusterTime, 1);
-    blockHead[3] = 0x80; // keyframe
-    this.#pending.push(encodeId(ID.SimpleBlock), encodeSize(blockHead.length + jpeg.length), blockHead, jpeg);
+    const head = simpleBlockHead(jpeg.length, time - this.#clusterTime);
+    this.#pending.push(head, jpeg);
+    this.#pendingBytes += head.length + jpeg.length;
     if (this.#lastTime >= 0) this.#lastInterval = time - this.#lastTime;
     this.#lastTime = time;
     this.#frames += 1;
     return completed;
   }
 
-  /** Ends the pending cluster, if any, and returns its bytes. */
-  flush(): Buffer | undefined {
+  /** Ends the pending cluster, if any, and returns its bytes as chunks to write in order. */
+  flush(): Buffer[] | undefined {
     if (this.#pending.length === 0) return undefined;
-    const cluster = element(ID.Cluster, uintElement(ID.Timestamp, this.#clusterTime), ...this.#pending);
-    this.#pending = [];
+    const timestamp = uintElement(ID.Timestamp, this.#clusterTime);
+    const head = Buffer.concat([
+      encodeId(ID.Cluster),
+      encodeSize(timestamp.length + this.#pendingBytes),
+      timestamp,
+    ]);
+    const cluster = [head, ...this.#pending];
     this.#cues.push({ time: this.#clusterTime, position: this.#position - this.layout.dataStart });
-    this.#position += cluster.length;
+    this.#position += head.length + this.#pendingBytes;
+    this.#pending = [];
+    this.#pendingBytes = 0;
     return cluster;
   }
 

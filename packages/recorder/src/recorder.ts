@@ -84,8 +84,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   #draining: Promise<void> | undefined;
   #segment: SegmentFile | undefined;
   #segmentBytesCounted = 0;
-  /** `WxH` of the segment being written: its track has one size, so a new size starts a new segment. */
-  #segmentFrameSize = '';
+  /** The size of the segment being written: its track has one size, so a new size starts a new segment. */
+  #segmentWidth: number | undefined;
+  #segmentHeight: number | undefined;
   #viewer: Viewer | undefined;
   #stop: AbortController | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
@@ -146,7 +147,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.#viewer = undefined;
     clearInterval(this.#flushTimer);
     clearTimeout(this.#retryTimer);
-    await this.#draining;
+    while (this.#draining) await this.#draining;
     if (this.#segment) {
       const segment = this.#segment;
       this.#segment = undefined;
@@ -220,14 +221,43 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   #push(item: QueueItem, bytes: number): void {
     if (this.#status !== 'recording') return;
     if (item === 'flush' && this.#queue.at(-1) === 'flush') return; // a stuck disk must not pile these up
+    if (item !== 'flush' && this.#draining === undefined && this.#queue.length === 0) {
+      // The writer is idle: the usual frame only joins the pending cluster, which is done here and now.
+      // Only a frame that needs I/O (a cluster or a segment to write) starts the writer: the per-frame
+      // path makes no promise and runs little code.
+      const writing = this.#writeNow(item);
+      if (writing) this.#startDrain(writing);
+      return;
+    }
     this.#queue.push(item);
     this.#queueBytes += bytes;
-    this.#draining ??= this.#drain().finally(() => {
+    if (this.#draining === undefined) this.#startDrain();
+  }
+
+  #startDrain(writing?: Promise<void>): void {
+    this.#draining = this.#drain(writing).finally(() => {
       this.#draining = undefined;
+      // Something queued after the writer's last look at the queue, before this ran: go on with it.
+      if (this.#queue.length > 0 && this.#status === 'recording') this.#startDrain();
     });
   }
 
-  async #drain(): Promise<void> {
+  /** Writes `frame`, catching a failure; returns the I/O still under way, if any. */
+  #writeNow(frame: Frame): Promise<void> | undefined {
+    try {
+      return this.#write(frame)?.catch((error: Error) => this.#fail('write', error));
+    } catch (error) {
+      this.#fail('write', error as Error);
+      return undefined;
+    }
+  }
+
+  /** The writer: waits for `writing` (a frame's I/O begun by {@link #push}), then empties the queue. */
+  async #drain(writing?: Promise<void>): Promise<void> {
+    if (writing) {
+      await writing;
+      this.#countBytes();
+    }
     while (this.#queue.length > 0 && this.#status === 'recording') {
       const item = this.#queue.shift()!;
       if (item !== 'flush') this.#queueBytes -= item.data.length;
@@ -241,21 +271,41 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     }
   }
 
-  async #write(frame: Frame): Promise<void> {
-    const frameSize = sizeOf(frame.data);
-    const resized = frameSize !== '' && frameSize !== this.#segmentFrameSize;
-    if (this.#segment && (resized || frame.capturedAt - this.#segment.startTime >= this.#segmentMs)) {
+  /**
+   * Adds `frame` to the segment: synchronously (returns undefined) when it only joins the pending
+   * cluster, else returns the I/O (a completed cluster, or a new segment).
+   */
+  #write(frame: Frame): Promise<void> | undefined {
+    const size = jpegDimensions(frame.data);
+    // A frame whose header cannot be read keeps the current segment, whatever its size.
+    const resized =
+      size !== undefined && (size.width !== this.#segmentWidth || size.height !== this.#segmentHeight);
+    if (!this.#segment || resized || frame.capturedAt - this.#segment.startTime >= this.#segmentMs) {
+      return this.#writeToNewSegment(frame, size);
+    }
+    const writing = this.#segment.add(frame.data, frame.capturedAt);
+    if (!writing) {
+      this.#framesWritten += 1;
+      return undefined;
+    }
+    return writing.then(() => {
+      this.#framesWritten += 1;
+    });
+  }
+
+  /** Finishes the current segment, if any, and begins a new one with `frame`. */
+  async #writeToNewSegment(frame: Frame, size: { width: number; height: number } | undefined): Promise<void> {
+    if (this.#segment) {
       const finished = this.#segment;
       this.#segment = undefined;
       await this.#finish(finished);
       await this.#applyRetention();
     }
-    if (!this.#segment) {
-      const path = join(this.cameraDir, segmentFileName(frame.capturedAt));
-      this.#segment = await SegmentFile.create(path, frame.data, frame.capturedAt, this.#flushMs);
-      this.#segmentBytesCounted = 0;
-      this.#segmentFrameSize = frameSize;
-    }
+    const path = join(this.cameraDir, segmentFileName(frame.capturedAt));
+    this.#segment = await SegmentFile.create(path, frame.data, frame.capturedAt, this.#flushMs);
+    this.#segmentBytesCounted = 0;
+    this.#segmentWidth = size?.width;
+    this.#segmentHeight = size?.height;
     await this.#segment.add(frame.data, frame.capturedAt);
     this.#framesWritten += 1;
   }
@@ -290,12 +340,6 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       this.#retryTimer = setTimeout(() => void this.#prepare(), this.#retryMs).unref();
     }
   }
-}
-
-/** A frame's `WxH` (empty when its header cannot be read: such frames keep the current segment). */
-function sizeOf(jpeg: Buffer): string {
-  const size = jpegDimensions(jpeg);
-  return size ? `${size.width}x${size.height}` : '';
 }
 
 function positive(value: number, name: string): number {

@@ -165,10 +165,10 @@ export class RecordingIndex {
     yield muxer.header();
     for await (const frame of this.frames(first.capturedAt, { to: last.capturedAt })) {
       const cluster = muxer.add(frame.data, frame.capturedAt);
-      if (cluster) yield cluster;
+      if (cluster) yield Buffer.concat(cluster);
     }
     const cluster = muxer.flush();
-    if (cluster) yield cluster;
+    if (cluster) yield Buffer.concat(cluster);
     yield muxer.trailer();
   }
 

@@ -71,7 +71,7 @@ export class SegmentFile {
     const handle = await open(path + PART_SUFFIX, 'wx');
     const segment = new SegmentFile(path, muxer, handle);
     try {
-      await segment.#write(muxer.header());
+      await segment.#write([muxer.header()]);
     } catch (error) {
       await segment.abandon();
       throw error;
@@ -92,9 +92,13 @@ export class SegmentFile {
     return this.#muxer.durationMs;
   }
 
-  async add(jpeg: Buffer, capturedAt: number): Promise<void> {
+  /**
+   * Adds a frame to the pending cluster. Returns a promise only when the frame completed a cluster that is
+   * being written: most frames need no I/O, and the recorder's per-frame path then makes no promise.
+   */
+  add(jpeg: Buffer, capturedAt: number): Promise<void> | undefined {
     const cluster = this.#muxer.add(jpeg, capturedAt);
-    if (cluster) await this.#write(cluster);
+    return cluster && this.#write(cluster);
   }
 
   /** Writes the pending cluster if it has waited `maxMs` or more: bounds what a crash can lose. */
@@ -132,15 +136,30 @@ export class SegmentFile {
     if (cluster) await this.#write(cluster);
   }
 
-  async #write(bytes: Buffer): Promise<void> {
+  /** Writes `chunks` in order at the end of what is written: one vectored write, no copy into one buffer. */
+  async #write(chunks: Buffer[]): Promise<void> {
     // Positioned writes: a short write after ENOSPC never shifts what comes next.
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesWritten } = await this.#handle.write(bytes, done, bytes.length - done, this.#bytes + done);
-      done += bytesWritten;
+    let rest = chunks;
+    let position = this.#bytes;
+    let left = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    while (left > 0) {
+      const { bytesWritten } = await this.#handle.writev(rest, position);
+      position += bytesWritten;
+      left -= bytesWritten;
+      if (left > 0) rest = dropWritten(rest, bytesWritten);
     }
-    this.#bytes += bytes.length;
+    this.#bytes = position;
   }
+}
+
+/** What is left of `chunks` once their first `bytes` are written. */
+function dropWritten(chunks: Buffer[], bytes: number): Buffer[] {
+  let skip = bytes;
+  let index = 0;
+  while (index < chunks.length && skip >= chunks[index]!.length) skip -= chunks[index++]!.length;
+  const rest = chunks.slice(index);
+  if (skip > 0) rest[0] = rest[0]!.subarray(skip);
+  return rest;
 }
 
 /**
