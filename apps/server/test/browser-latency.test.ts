@@ -1,7 +1,7 @@
 // Chromium paints a multipart part only when the next part's headers arrive (Chromium bug 527446): with
 // a 1 fps camera a naive stream shows every frame a second late. These tests read, in a real headless
 // Chromium, which frame is on screen and when, against when the server captured it.
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import {
   BACKGROUND_PROBE,
   CHROMIUM,
@@ -119,9 +119,12 @@ describe('Chromium shows the newest frame', () => {
     const browser = await launchChromium();
     const page = await browser.newPage();
     await page.goto(`${url}/cameras/emulated`, { timeout: 10_000 });
-    await page.waitForFunction("document.getElementById('stream')?.naturalWidth === 640", undefined, {
-      timeout: 5000,
-    });
+    // (not page.waitForFunction: its polling evaluates strings in the page, which the page's CSP forbids)
+    await vi.waitFor(
+      async () =>
+        expect(await page.evaluate("document.getElementById('stream')?.naturalWidth === 640")).toBe(true),
+      { timeout: 5000, interval: 100 },
+    );
     const state = (await (await fetch(`${url}/api/cameras/emulated`)).json()) as { framesCaptured: number };
     expect(state.framesCaptured, 'frames captured when the first was displayed').toBe(1);
     await page.evaluate(WATCH_DISPLAY);

@@ -1,7 +1,7 @@
 // A real headless Chromium opens the default camera's page (/cameras/emulated; / is now the grid of
 // every camera, tested in web-app.test.ts) and shows the live stream. Uses the system's
 // /usr/bin/chromium through playwright-core; never downloads a browser.
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import {
   BACKGROUND_PROBE,
   CHROMIUM,
@@ -43,9 +43,12 @@ describe('headless Chromium', () => {
 
     const response = await page.goto(`${url}/cameras/emulated`, { timeout: 10_000 });
     expect(response?.status()).toBe(200);
-    await page.waitForFunction("document.getElementById('stream')?.naturalWidth === 640", undefined, {
-      timeout: 10_000,
-    });
+    // (not page.waitForFunction: its polling evaluates strings in the page, which the page's CSP forbids)
+    await vi.waitFor(
+      async () =>
+        expect(await page.evaluate("document.getElementById('stream')?.naturalWidth === 640")).toBe(true),
+      { timeout: 10_000, interval: 100 },
+    );
     expect(await page.evaluate<number>("document.getElementById('stream').naturalHeight")).toBe(480);
     // The browser watches: the server counts it as a viewer.
     await waitForViewerCount(port, 1);

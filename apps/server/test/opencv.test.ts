@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installSteps, isOpenCvAvailable, loadOpenCv, systemOpenCvVersion } from '@cam/driver-opencv';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import {
   CHROMIUM,
   decodeWithFfmpeg,
@@ -118,9 +118,14 @@ describe('CAMERA=opencv', () => {
     const browser = await launchChromium();
     const page = await browser.newPage();
     await page.goto(`${url}/cameras/opencv`, { timeout: 10_000 }); // the default camera's page
-    await page.waitForFunction(`document.getElementById('stream')?.naturalWidth === ${WIDTH}`, undefined, {
-      timeout: 15_000,
-    });
+    // (not page.waitForFunction: its polling evaluates strings in the page, which the page's CSP forbids)
+    await vi.waitFor(
+      async () =>
+        expect(await page.evaluate(`document.getElementById('stream')?.naturalWidth === ${WIDTH}`)).toBe(
+          true,
+        ),
+      { timeout: 15_000, interval: 100 },
+    );
     // The whole displayed image, drawn into a canvas: it changes as the ball moves.
     const snapshot = `(() => {
       const img = document.getElementById('stream');
@@ -131,10 +136,11 @@ describe('CAMERA=opencv', () => {
       return canvas.toDataURL('image/png');
     })()`;
     const first = await page.evaluate(snapshot);
-    await page.waitForFunction(`${snapshot} !== ${JSON.stringify(first)}`, undefined, {
-      timeout: 10_000,
-      polling: 200,
-    });
+    // (not page.waitForFunction: its polling evaluates strings in the page, which the page's CSP forbids)
+    await vi.waitFor(
+      async () => expect(await page.evaluate(`${snapshot} !== ${JSON.stringify(first)}`)).toBe(true),
+      { timeout: 10_000, interval: 200 },
+    );
   });
 
   test('without the binding, the server stops at start saying what to install', async () => {

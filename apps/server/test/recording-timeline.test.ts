@@ -1,6 +1,6 @@
 // The camera page's timeline in a real headless Chromium (Debian's, through playwright-core): a scrubber
 // over the recorded span switches the <img> to a recorded stream (`?at=`), "Live" switches it back.
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import {
   CHROMIUM,
   CHROMIUM_INSTALL,
@@ -43,9 +43,12 @@ test('the scrubber plays the recording from the chosen time, and Live goes back'
   const at = new URL(response.url()).searchParams.get('at')!;
   expect(Date.parse(at)).toBe((min + 1) * 1000);
   expect(await page.locator('#position').textContent()).toMatch(/^from /);
-  await page.waitForFunction("document.getElementById('stream').naturalWidth === 320", undefined, {
-    timeout: 10_000,
-  });
+  // (not page.waitForFunction: its polling evaluates strings in the page, which the page's CSP forbids)
+  await vi.waitFor(
+    async () =>
+      expect(await page.evaluate("document.getElementById('stream').naturalWidth === 320")).toBe(true),
+    { timeout: 10_000, interval: 100 },
+  );
   expect(await page.locator('#live').isDisabled()).toBe(false);
 
   // −10 s plays from earlier still (bounded by the start of the recording).

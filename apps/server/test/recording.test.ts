@@ -68,9 +68,24 @@ async function demuxedJpegs(file: string): Promise<Buffer[]> {
     .map((name) => readFileSync(join(out, name)));
 }
 
-/** Decodes every frame of `file` with ffmpeg (failing on any decoder error) and returns how many there were. */
+/**
+ * Decodes every frame of `file` with ffmpeg (failing on any decoder error) and returns how many there were.
+ * `-fps_mode passthrough`: two frames captured in the same millisecond share a timestamp, and ffmpeg's
+ * default would drop one of them from its output.
+ */
 async function decodedFrames(file: string): Promise<number> {
-  const decoded = await run('ffmpeg', ['-v', 'error', '-xerror', '-i', file, '-f', 'framemd5', '-']);
+  const decoded = await run('ffmpeg', [
+    '-v',
+    'error',
+    '-xerror',
+    '-i',
+    file,
+    '-fps_mode',
+    'passthrough',
+    '-f',
+    'framemd5',
+    '-',
+  ]);
   expect(decoded.stderr).toBe('');
   return decoded.stdout
     .toString()

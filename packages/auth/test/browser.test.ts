@@ -64,9 +64,11 @@ test('login form → cookie → live <img> stream → logout ends it', { timeout
   expect(await page.evaluate('document.cookie')).toBe('');
 
   // The <img> stream authenticates with the cookie and is live: what it shows keeps changing.
-  await page.waitForFunction("document.getElementById('stream').naturalWidth > 0", undefined, {
-    timeout: 15_000,
-  });
+  // (not page.waitForFunction: its polling evaluates strings in the page, which the page's CSP forbids)
+  await vi.waitFor(
+    async () => expect(await page.evaluate("document.getElementById('stream').naturalWidth > 0")).toBe(true),
+    { timeout: 15_000, interval: 100 },
+  );
   const seen = new Set<number>();
   await vi.waitFor(
     async () => {
