@@ -216,7 +216,9 @@ function deployChecks({ chain, nginx }: Results): TargetCheck[] {
     });
     const closed = chain.upstreamClosedAfterSeconds;
     checks.push({
-      pass: closed !== undefined && closed >= chain.edgeIdleTimeoutSeconds,
+      // (the bench notes "the last viewer left" as it closes them; the edge sees it a moment before its own
+      // timer starts, so a close right on time can read a few milliseconds short)
+      pass: closed !== undefined && closed >= chain.edgeIdleTimeoutSeconds - 0.1,
       target: `chain: the edges' upstream connections close after their idle timeout (${chain.edgeIdleTimeoutSeconds} s) when the viewers leave`,
       measured:
         closed === undefined
