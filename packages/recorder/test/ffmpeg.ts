@@ -25,7 +25,8 @@ export async function probe(path: string): Promise<Probe> {
 export async function decodeAll(path: string): Promise<number> {
   const { stdout, stderr } = await run(
     'ffmpeg',
-    ['-v', 'error', '-xerror', '-i', path, '-f', 'framemd5', '-'],
+    // passthrough: frames captured in the same millisecond share a timestamp, which ffmpeg would thin out
+    ['-v', 'error', '-xerror', '-i', path, '-fps_mode', 'passthrough', '-f', 'framemd5', '-'],
     { maxBuffer: 64 * 1024 * 1024 },
   );
   if (stderr.trim()) throw new Error(`ffmpeg: ${stderr}`);
