@@ -36,15 +36,18 @@ describe('keepYoungGenerationSmall', () => {
   test('holds the nursery at its starting size where V8 would grow it', { timeout: 20_000 }, () => {
     const grown = nurseryAfterChurn(false);
     const held = nurseryAfterChurn(true);
-    expect(held, `nursery ${held} MiB with the setting, ${grown} MiB without`).toBeLessThanOrEqual(4);
-    expect(grown).toBeGreaterThan(held);
+    // (its starting size differs by V8 version: 2 MiB on Node 20, about 5 on Node 24; grown, 32 and 128)
+    expect(held, `nursery ${held} MiB with the setting, ${grown} MiB without`).toBeLessThanOrEqual(8);
+    expect(grown, `nursery ${held} MiB with the setting, ${grown} MiB without`).toBeGreaterThanOrEqual(
+      2 * held,
+    );
   });
 
   test("leaves the young generation alone when the user sized it on node's command line", {
     timeout: 20_000,
   }, () => {
     const theirs = nurseryAfterChurn(true, ['--max-semi-space-size=32']);
-    expect(theirs).toBeGreaterThan(4);
+    expect(theirs).toBeGreaterThan(8);
   });
 
   test('says whether it applied the setting, reading node flags and NODE_OPTIONS', () => {
