@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { delay, type Frame, isCameraError, type Viewer } from '@cam/core';
-import { NO_CACHE_HEADERS, type PartWriter, STREAM_CONTENT_TYPE } from '@cam/http-mjpeg';
+import { drained, NO_CACHE_HEADERS, type PartWriter, STREAM_CONTENT_TYPE } from '@cam/http-mjpeg';
 import { pace } from '@cam/recorder';
 import type { Logger } from 'pino';
 import type { CameraEntry } from './cameras.js';
@@ -192,17 +192,4 @@ async function* closeGaps(
     previous = frame.capturedAt;
     yield { capturedAt: frame.capturedAt - cut, frame };
   }
-}
-
-/** Resolves when `res` drains or closes, whichever comes first, leaving no listener behind. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }

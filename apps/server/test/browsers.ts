@@ -137,20 +137,12 @@ export function webkitEngine(): Engine {
   async function command<T>(what: string, run: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `WebKitWebDriver did not answer ${what} within ${COMMAND_DEADLINE_MS / 1000} s; the browser was restarted`,
-            ),
-          ),
-        COMMAND_DEADLINE_MS,
-      );
+      timer = setTimeout(() => reject(new UnansweredCommand(what)), COMMAND_DEADLINE_MS);
     });
     try {
       return await Promise.race([run(), deadline]);
     } catch (error) {
-      if ((error as Error).message.startsWith('WebKitWebDriver did not answer')) await end();
+      if (error instanceof UnansweredCommand) await end();
       throw error;
     } finally {
       clearTimeout(timer);
@@ -227,6 +219,15 @@ export function webkitEngine(): Engine {
     },
     close: end,
   };
+}
+
+/** A WebDriver command WebKitWebDriver did not answer in time (the browser is restarted). */
+class UnansweredCommand extends Error {
+  constructor(what: string) {
+    super(
+      `WebKitWebDriver did not answer ${what} within ${COMMAND_DEADLINE_MS / 1000} s; the browser was restarted`,
+    );
+  }
 }
 
 /** Starts Xvfb on a free display; resolves with `:N` once it is ready. */

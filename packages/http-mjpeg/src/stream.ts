@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BaseCamera, CameraError, Frame, Viewer } from '@cam/core';
+import { drained } from './drained.js';
 import { sendCameraError } from './errors.js';
 import { NO_CACHE_HEADERS } from './headers.js';
 import { STREAM_CONTENT_TYPE } from './multipart.js';
@@ -152,17 +153,4 @@ class ViewerStream {
     }
     return frame;
   }
-}
-
-/** Resolves when `res` drains or closes, whichever comes first, leaving no listener behind. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
