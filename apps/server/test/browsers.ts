@@ -3,7 +3,7 @@
 // BiDi, WebKitGTK's MiniBrowser through webdriverio against WebKitWebDriver, under Xvfb.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -142,7 +142,9 @@ export function webkitEngine(): Engine {
     try {
       return await Promise.race([run(), deadline]);
     } catch (error) {
-      if (error instanceof UnansweredCommand) await end();
+      // A session that is gone (MiniBrowser crashed, seen on loaded machines) fails every later command
+      // with "invalid session id": end it too, so that the next page (and the test's retry) starts afresh.
+      if (error instanceof UnansweredCommand || isLostSession(error)) await end();
       throw error;
     } finally {
       clearTimeout(timer);
@@ -160,6 +162,7 @@ export function webkitEngine(): Engine {
       detached: true,
     });
     children.push(driver);
+    await listening(port, 10_000);
     const { remote } = await import('webdriverio');
     return remote({
       hostname: '127.0.0.1',
@@ -222,6 +225,11 @@ export function webkitEngine(): Engine {
 }
 
 /** A WebDriver command WebKitWebDriver did not answer in time (the browser is restarted). */
+/** WebDriver's answer once the session's browser is gone: https://w3c.github.io/webdriver/#errors */
+function isLostSession(error: unknown): boolean {
+  return error instanceof Error && /invalid session id|no such window/.test(`${error.name} ${error.message}`);
+}
+
 class UnansweredCommand extends Error {
   constructor(what: string) {
     super(
@@ -240,6 +248,24 @@ function startXvfb(children: ChildProcess[]): Promise<string> {
     xvfb.once('error', reject);
     xvfb.stdout!.once('data', (chunk: Buffer) => resolve(`:${chunk.toString().trim()}`));
   });
+}
+
+/** Resolves once something accepts connections on 127.0.0.1:`port` (a driver just started takes a moment). */
+async function listening(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const accepted = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      const done = (ok: boolean) => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.once('connect', () => done(true)).once('error', () => done(false));
+    });
+    if (accepted) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    await sleep(50);
+  }
 }
 
 function freePort(): Promise<number> {

@@ -209,8 +209,10 @@ export class MatroskaMuxer {
    * frames reaches the disk with one vectored write and is never copied into one buffer.
    */
   add(jpeg: Buffer, capturedAt: number): Buffer[] | undefined {
-    // Clocks can step back: a frame never goes before the one ahead of it in the file.
-    const time = Math.max(Math.round(capturedAt - this.startTime), this.#lastTime, 0);
+    // Each frame strictly after the one ahead of it in the file: clocks can step back, and two frames can be
+    // captured in the same millisecond. Equal timestamps are legal Matroska, but players and muxers (ffmpeg's
+    // "non monotonically increasing dts") treat them as an error or drop one of the frames.
+    const time = Math.max(Math.round(capturedAt - this.startTime), this.#lastTime + 1);
     let completed: Buffer[] | undefined;
     if (
       this.#pending.length > 0 &&

@@ -38,15 +38,16 @@ test("a cluster holds the camera's frame buffers themselves, not copies of them"
   expect(muxer.add(testJpeg(5), START + 1200)).toContain(four);
 });
 
-test('frames small and large, and a cluster of thousands of blocks, read back byte for byte', async () => {
+test('frames small and large, and a cluster of a thousand blocks, read back byte for byte', async () => {
   const dir = await tempDir();
-  // Sizes around the EBML size encodings' bounds (shortest 2 bytes up to 16382), then 1500 frames in one 1 s cluster.
+  // Sizes around the EBML size encodings' bounds (shortest 2 bytes up to 16382), then 1500 frames 1 ms apart:
+  // the first 1000 fill one 1 s cluster.
   const sizes = [0, 16_370, 16_390, 60_000];
   const frames = [
     ...sizes.map((size, i) => ({ data: testJpeg(i + 1, size), capturedAt: START + i * 40 })),
     ...Array.from({ length: 1500 }, (_, i) => ({
       data: testJpeg(i + 10),
-      capturedAt: START + 2000 + i * 0.5,
+      capturedAt: START + 2000 + i + 0.4,
     })),
   ];
   const segment = await SegmentFile.create(join(dir, 'seg.mkv'), frames[0]!.data, START);
@@ -59,4 +60,17 @@ test('frames small and large, and a cluster of thousands of blocks, read back by
   expect(read.map((frame) => frame.capturedAt)).toEqual(
     frames.map((frame) => START + Math.round(frame.capturedAt - START)),
   );
+});
+
+test('frames captured in the same millisecond, or after the clock stepped back, keep their order 1 ms apart', async () => {
+  const dir = await tempDir();
+  // ffmpeg rejects equal timestamps when it copies the frames out ("non monotonically increasing dts").
+  const captured = [0, 10, 10, 10.2, 5, 11, 40];
+  const segment = await SegmentFile.create(join(dir, 'seg.mkv'), testJpeg(1), START);
+  for (const [i, at] of captured.entries()) await segment.add(testJpeg(i + 1), START + at);
+  const finished = await segment.finish();
+
+  const { frames: read } = await readBack(finished.path);
+  expect(read.map((frame) => frame.capturedAt - START)).toEqual([0, 10, 11, 12, 13, 14, 40]);
+  expect(read.map((frame) => frame.data)).toEqual(captured.map((_, i) => testJpeg(i + 1)));
 });
