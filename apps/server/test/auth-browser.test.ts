@@ -3,26 +3,14 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, test, vi } from 'vitest';
 import {
-  BACKGROUND_PROBE,
   CHROMIUM,
   CHROMIUM_INSTALL,
-  colourFrame,
   launchChromium,
   missingToolNote,
   requireTool,
 } from './helpers.js';
 import { ADMIN, basic, startWithUsers, VIEWER } from './support/auth-server.js';
-
-// Runs in the page: the RGB of one background pixel of the <img> as it is displayed now.
-const READ_PIXEL = `(() => {
-  const img = document.getElementById('stream');
-  const canvas = document.createElement('canvas');
-  canvas.width = img.naturalWidth;
-  canvas.height = img.naturalHeight;
-  const context = canvas.getContext('2d');
-  context.drawImage(img, 0, 0);
-  return Array.from(context.getImageData(${BACKGROUND_PROBE.x}, ${BACKGROUND_PROBE.y}, 1, 1).data.slice(0, 3));
-})()`;
+import { expectLiveImage } from './support/page-frames.js';
 
 /**
  * Waits until `expression` is true in the page. Not page.waitForFunction: its polling evaluates the
@@ -84,14 +72,7 @@ describe('headless Chromium with users', () => {
 
     // The <img> streams with the cookie alone, and it is live: the displayed frame changes.
     await waitInPage(page, "document.getElementById('stream')?.naturalWidth === 640", 10_000);
-    const seen = new Set<number | undefined>();
-    await vi.waitFor(
-      async () => {
-        seen.add(colourFrame(await page.evaluate<number[]>(READ_PIXEL)));
-        if (seen.size < 2) throw new Error(`frames displayed: ${[...seen].join(', ')}`);
-      },
-      { timeout: 10_000, interval: 100 },
-    );
+    await expectLiveImage(page);
     await vi.waitFor(async () => expect(await viewersOf(url, 'front')).toBe(1), { timeout: 5000 });
     expect(await page.textContent('.account .user')).toBe(VIEWER.name);
     // The other camera is not the viewer's: refused even with the session.

@@ -10,6 +10,7 @@ import type { Frame } from '@cam/core';
 import { afterAll, describe, expect, onTestFinished, test, vi } from 'vitest';
 import { chromiumEngine, type Engine, type EnginePage, firefoxEngine, webkitEngine } from './browsers.js';
 import { BACKGROUND_PROBE, colourFrame, frameNumber, sleep } from './helpers.js';
+import { expectLiveTiles, tileFrames } from './support/page-frames.js';
 import { cameraIds, startWebServer, type UnpluggableCamera } from './web-server.js';
 
 const STRICT = process.env.CAM_TEST_STRICT === '1';
@@ -108,16 +109,6 @@ function tileText(
              figures: tile.querySelector('.figures').textContent,
              kind: tile.dataset.status || '' };
   })()`);
-}
-
-/** Which default frame each tile's canvas shows now (undefined: none of them, e.g. not painted yet). */
-function tileFrames(page: EnginePage, ids: readonly string[]): Promise<(number | null)[]> {
-  return page
-    .evaluate<number[][]>(`${JSON.stringify(ids)}.map((id) => {
-      const canvas = document.querySelector('.tile[data-camera="' + id + '"] canvas');
-      return Array.from(canvas.getContext('2d').getImageData(${x}, ${y}, 1, 1).data.slice(0, 3));
-    })`)
-    .then((pixels) => pixels.map((rgb) => colourFrame(rgb) ?? null));
 }
 
 const engines: Engine[] = [chromiumEngine(), firefoxEngine(), webkitEngine()];
@@ -219,16 +210,7 @@ describe.each(engines)('the web app in $name', (engine) => {
     const ids = cameraIds(12);
     const server = await startWebServer(ids, 5);
     await page.goto(`${server.url}/`);
-    const seen = ids.map(() => new Set<number>());
-    await vi.waitFor(
-      async () => {
-        const frames = await tileFrames(page, ids);
-        for (const [i, frame] of frames.entries()) if (frame !== null) seen[i]!.add(frame);
-        const still = ids.filter((_, i) => seen[i]!.size < 2);
-        expect(still, 'tiles that have not changed colour yet').toEqual([]);
-      },
-      { timeout: 3000, interval: 50 },
-    );
+    await expectLiveTiles(page, ids, 3000);
     // Every tile is a viewer of its camera, all over the page's one WebSocket.
     expect(server.cameras.map((camera) => camera.state.viewers)).toEqual(ids.map(() => 1));
     await page.close();
