@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { delay, type Frame, isCameraError, type Viewer } from '@cam/core';
-import { drained, NO_CACHE_HEADERS, type PartWriter, STREAM_CONTENT_TYPE } from '@cam/http-mjpeg';
+import { backlogged, drained, NO_CACHE_HEADERS, type PartWriter, STREAM_CONTENT_TYPE } from '@cam/http-mjpeg';
 import { pace } from '@cam/recorder';
 import type { Logger } from 'pino';
 import type { CameraEntry } from './cameras.js';
@@ -171,7 +171,7 @@ export class PlaybackStream {
     // The part writers cache each frame's part by the frame object: a recorded frame is its own object.
     const bytes = request.parts.frame(res, frame as Frame);
     this.viewer.countSent(bytes, 1);
-    if (res.writableNeedDrain && res.writableLength > 0) await drained(res);
+    if (backlogged(res)) await drained(res);
     return !res.writableEnded && !this.viewer.closed;
   }
 }

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Viewer } from '@cam/core';
+import { backlogged } from '@cam/http-mjpeg';
 
 /** One open stream: its response, and since when its socket has not drained (undefined: it drains). */
 interface OpenStream {
@@ -75,9 +76,10 @@ export class StreamTracker {
     const drained = () => {
       stream.stalledSince = undefined;
     };
-    res.on('drain', drained);
+    // The parts go straight to the socket (@cam/http-mjpeg), so it is the socket that drains.
+    socket.on('drain', drained);
     res.once('close', () => {
-      res.off('drain', drained);
+      socket.off('drain', drained);
       open.delete(stream);
       this.#total -= 1;
       this.#closedBytes.set(id, (this.#closedBytes.get(id) ?? 0) + socket.bytesWritten);
@@ -138,7 +140,7 @@ export class StreamTracker {
       let closed = 0;
       for (const stream of open) {
         // Needing a drain with bytes still queued in this process: the kernel's buffers are full too.
-        if (!stream.res.writableNeedDrain) {
+        if (!backlogged(stream.res)) {
           stream.stalledSince = undefined;
           continue;
         }

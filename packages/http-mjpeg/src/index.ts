@@ -1,4 +1,4 @@
-export { drained } from './drained.js';
+export { backlogged, drained } from './drained.js';
 export { NO_CACHE_HEADERS } from './headers.js';
 export { BOUNDARY, STREAM_CONTENT_TYPE } from './multipart.js';
 export type { PartWriter } from './part-writer.js';

@@ -16,17 +16,17 @@ export interface PartWriter {
 }
 
 /**
- * Writes `data` and hands it to the kernel now. Node corks a response's socket on each write and uncorks
- * it on the next tick, so right after `write` the part still sits in this process: the stream handler
- * would see the response not drained and wait for its 'drain' (a promise and two listeners per frame
- * per viewer) even when the kernel then takes it all at once. Uncorking at once (only the cork that
- * this write added) sends it as the next tick would, and leaves queued only what the kernel refused.
+ * Writes `data` straight to the stream's socket, which hands it to the kernel at once (libuv tries the
+ * write before queueing what the kernel refuses). The response is only the stream's head: `open()` writes
+ * the first delimiter through `res`, which sends the status line and headers with it, and from then on
+ * the body is close-delimited bytes that need nothing of `http`'s per-write work (a cork, an uncork on
+ * the next tick, header and length checks, for every part of every viewer: apps/bench measured the
+ * difference). Whether the socket is backed up, and when it drains, is then the socket's to say
+ * (drained.ts). A socket the client has left takes nothing: the stream sees `res` close and stops.
  */
 function writeNow(res: ServerResponse, data: Buffer): void {
   const socket = res.socket;
-  const corked = socket?.writableCorked ?? 0;
-  res.write(data);
-  if (socket && socket.writableCorked > corked) socket.uncork();
+  if (socket?.writable) socket.write(data);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BaseCamera, CameraError, Frame, Viewer } from '@cam/core';
-import { drained } from './drained.js';
+import { backlogged, drained } from './drained.js';
 import { sendCameraError } from './errors.js';
 import { NO_CACHE_HEADERS } from './headers.js';
 import { STREAM_CONTENT_TYPE } from './multipart.js';
@@ -111,7 +111,7 @@ class ViewerStream {
       // as in the original, a client stuck for `viewerTimeout` stops counting as a viewer until it drains.
       // (A frame above the high-water mark sets writableNeedDrain even when the kernel took it all at
       // once; then nothing is queued and waiting would only cost a promise per frame: apps/bench.)
-      if (res.writableNeedDrain && res.writableLength > 0) await drained(res);
+      if (backlogged(res)) await drained(res);
       if (viewer.closed) return;
     }
   }
