@@ -27,7 +27,11 @@ describe('origin → edges → viewers', () => {
       },
       { timeout: 10_000, interval: 100 },
     );
-    expect(await viewerCount(origin.port)).toBe(2);
+    // An edge counts its viewers as they subscribe, a moment before its upstream request reaches the origin.
+    await vi.waitFor(async () => expect(await viewerCount(origin.port)).toBe(2), {
+      timeout: 5000,
+      interval: 100,
+    });
     await vi.waitFor(
       () => expect(Math.min(...viewers.map((v) => v.frames.length))).toBeGreaterThanOrEqual(10),
       {

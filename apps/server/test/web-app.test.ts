@@ -202,7 +202,8 @@ describe.each(engines)('the web app in $name', (engine) => {
     expect(median(lags), `lags ${lags.join(', ')} ms`).toBeLessThan(50);
   });
 
-  test('a grid of 12 cameras over HTTP/1.1: every tile changes colour within 3 s', {
+  // Live within 10 s, not the 3 s it takes on an idle machine: WebKit under load (CI) needed up to 9 s.
+  test('a grid of 12 cameras over HTTP/1.1: every tile changes colour within 10 s', {
     timeout: 60_000,
     retry: ONCE_MORE,
   }, async (ctx) => {
@@ -210,7 +211,7 @@ describe.each(engines)('the web app in $name', (engine) => {
     const ids = cameraIds(12);
     const server = await startWebServer(ids, 5);
     await page.goto(`${server.url}/`);
-    await expectLiveTiles(page, ids, 3000);
+    await expectLiveTiles(page, ids, 10_000);
     // Every tile is a viewer of its camera, all over the page's one WebSocket.
     expect(server.cameras.map((camera) => camera.state.viewers)).toEqual(ids.map(() => 1));
     await page.close();
