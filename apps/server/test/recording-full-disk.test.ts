@@ -25,58 +25,67 @@ function finishedSegments(cameraDir: string): { names: string[]; bytes: number }
   return { names, bytes: names.reduce((sum, name) => sum + statSync(join(cameraDir, name)).size, 0) };
 }
 
-describe.runIf(hasFfmpeg)('retention', () => {
-  test('with retain.maxBytes of a few segments, the oldest go first, the newest stay, the total within it', {
-    timeout: 60_000,
-  }, async () => {
-    // 1 s segments of 20 small frames (about 14 KB each): a limit of 45 KB keeps about three.
-    const maxBytes = 45_000;
-    const server = await startRecordingServer((dir) => ({
-      record: { dir, segmentSeconds: 1, retain: { maxBytes } },
-    }));
-    const cameraDir = join(server.dir, 'cam');
-    // Every finished segment that ever appeared, in the order of their names (their start times).
-    const seen = new Set<string>();
-    const look = () => {
-      for (const name of segmentFiles(cameraDir).finished) seen.add(name);
-    };
-    await waitFor(
-      async () => {
-        look();
-        return (
-          metricValue(await scrapeMetrics(server.url), 'cam_recording_segments_deleted_total', 'cam') >= 3
-        );
-      },
-      { timeout: 30_000, interval: 100, message: 'three segments deleted by retention' },
-    );
-    // Retention runs right after a segment is finished: the total is back within the limit at once.
-    const kept = await waitFor(
-      () => {
-        const segments = finishedSegments(cameraDir);
-        return segments.bytes <= maxBytes && segments;
-      },
-      { timeout: 5000, interval: 10, message: `the segments within ${maxBytes} bytes` },
-    );
-    look();
-    const all = [...seen].sort();
-    // The kept ones are the newest: what is gone is the oldest, and nothing newer was deleted.
-    expect(kept.names.length).toBeGreaterThanOrEqual(2);
-    expect(kept.names).toEqual(all.slice(all.indexOf(kept.names[0]!)));
-    expect(all.indexOf(kept.names[0]!)).toBeGreaterThanOrEqual(3);
-    const deleted = metricValue(
-      await scrapeMetrics(server.url),
-      'cam_recording_segments_deleted_total',
-      'cam',
-    );
-    expect(deleted).toBeGreaterThanOrEqual(all.indexOf(kept.names[0]!));
-    for (const name of kept.names) await expectCompleteSegment(join(cameraDir, name));
+// 1 s segments of 20 small frames (about 14 KB each): a limit of 45 KB keeps about three.
+const MAX_BYTES = 45_000;
 
-    // Stopped (SIGTERM finishes the segment being written), the recordings still keep to the limit.
-    expect((await server.proc.kill('SIGTERM')).code).toBe(0);
-    const left = finishedSegments(cameraDir);
-    expect(left.bytes).toBeLessThanOrEqual(maxBytes);
-    expect(left.names.at(-1)! > kept.names.at(-1)!).toBe(true); // the newest, finished at shutdown, kept
-  });
+describe.runIf(hasFfmpeg)('retention', () => {
+  test.for([
+    { limit: 'retain.maxBytes', camera: { retain: { maxBytes: MAX_BYTES } }, top: {} },
+    { limit: 'recordings.maxBytes', camera: {}, top: { recordings: { maxBytes: MAX_BYTES } } },
+  ])(
+    'with $limit of a few segments, the oldest go first, the newest stay, the total within it',
+    {
+      timeout: 60_000,
+    },
+    async ({ camera, top }) => {
+      const server = await startRecordingServer(
+        (dir) => ({ record: { dir, segmentSeconds: 1, ...camera } }),
+        { top },
+      );
+      const cameraDir = join(server.dir, 'cam');
+      // Every finished segment that ever appeared, in the order of their names (their start times).
+      const seen = new Set<string>();
+      const look = () => {
+        for (const name of segmentFiles(cameraDir).finished) seen.add(name);
+      };
+      await waitFor(
+        async () => {
+          look();
+          return (
+            metricValue(await scrapeMetrics(server.url), 'cam_recording_segments_deleted_total', 'cam') >= 3
+          );
+        },
+        { timeout: 30_000, interval: 100, message: 'three segments deleted by retention' },
+      );
+      // Retention runs right after a segment is finished: the total is back within the limit at once.
+      const kept = await waitFor(
+        () => {
+          const segments = finishedSegments(cameraDir);
+          return segments.bytes <= MAX_BYTES && segments;
+        },
+        { timeout: 5000, interval: 10, message: `the segments within ${MAX_BYTES} bytes` },
+      );
+      look();
+      const all = [...seen].sort();
+      // The kept ones are the newest: what is gone is the oldest, and nothing newer was deleted.
+      expect(kept.names.length).toBeGreaterThanOrEqual(2);
+      expect(kept.names).toEqual(all.slice(all.indexOf(kept.names[0]!)));
+      expect(all.indexOf(kept.names[0]!)).toBeGreaterThanOrEqual(3);
+      const deleted = metricValue(
+        await scrapeMetrics(server.url),
+        'cam_recording_segments_deleted_total',
+        'cam',
+      );
+      expect(deleted).toBeGreaterThanOrEqual(all.indexOf(kept.names[0]!));
+      for (const name of kept.names) await expectCompleteSegment(join(cameraDir, name));
+
+      // Stopped (SIGTERM finishes the segment being written), the recordings still keep to the limit.
+      expect((await server.proc.kill('SIGTERM')).code).toBe(0);
+      const left = finishedSegments(cameraDir);
+      expect(left.bytes).toBeLessThanOrEqual(MAX_BYTES);
+      expect(left.names.at(-1)! > kept.names.at(-1)!).toBe(true); // the newest, finished at shutdown, kept
+    },
+  );
 });
 
 const hasTmpfs = canMountTmpfs();
