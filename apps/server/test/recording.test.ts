@@ -1,6 +1,6 @@
 // Recording wired into the server: the real server (a child process), a camera whose frames say which
 // they are, real HTTP clients, and the real ffmpeg/ffprobe reading what the server wrote and exported.
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
@@ -14,6 +14,7 @@ import {
   tempDir,
   waitFor,
 } from './helpers.js';
+import { decodedFrames, demuxedJpegs } from './support/recorded-files.js';
 import { frameIndex, startRecordingServer } from './support/recording-server.js';
 
 const hasFfmpeg =
@@ -46,51 +47,6 @@ async function snapshotAt(url: string, at: string) {
 async function newestFrame(url: string): Promise<number> {
   const res = await fetch(`${url}/cameras/cam/snapshot.jpg`);
   return frameIndex(Buffer.from(await res.arrayBuffer()));
-}
-
-/** Every frame of a Matroska file as ffmpeg demuxes it, without decoding (`-c copy`): JPEG files in order. */
-async function demuxedJpegs(file: string): Promise<Buffer[]> {
-  const out = tempDir('cam-demux-');
-  const result = await run('ffmpeg', [
-    '-v',
-    'error',
-    '-i',
-    file,
-    '-c:v',
-    'copy',
-    '-f',
-    'image2',
-    join(out, '%05d.jpg'),
-  ]);
-  expect(result.stderr).toBe('');
-  return readdirSync(out)
-    .sort()
-    .map((name) => readFileSync(join(out, name)));
-}
-
-/**
- * Decodes every frame of `file` with ffmpeg (failing on any decoder error) and returns how many there were.
- * `-fps_mode passthrough`: two frames captured in the same millisecond share a timestamp, and ffmpeg's
- * default would drop one of them from its output.
- */
-async function decodedFrames(file: string): Promise<number> {
-  const decoded = await run('ffmpeg', [
-    '-v',
-    'error',
-    '-xerror',
-    '-i',
-    file,
-    '-fps_mode',
-    'passthrough',
-    '-f',
-    'framemd5',
-    '-',
-  ]);
-  expect(decoded.stderr).toBe('');
-  return decoded.stdout
-    .toString()
-    .split('\n')
-    .filter((line) => line && !line.startsWith('#')).length;
 }
 
 describe.runIf(hasFfmpeg)('recording', () => {

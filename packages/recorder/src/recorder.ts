@@ -48,7 +48,10 @@ export interface RecorderEvents {
   segment: [FinishedSegment];
   /** Segments deleted by retention. */
   deleted: [string[]];
-  /** A write failed; the status is `error` until a retry succeeds. */
+  /**
+   * A write failed; the status is `error` until a retry succeeds. Once per outage: a retry that fails
+   * again updates `status.reason`, not a new event.
+   */
   failed: [Error];
   /** Recording works again after an error. */
   recovered: [];
@@ -152,6 +155,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       const segment = this.#segment;
       this.#segment = undefined;
       await this.#finish(segment).catch(() => segment.abandon());
+      // The segment just finished counts against the limits too: what stays on disk keeps to them.
+      await this.#applyRetention().catch(() => {});
     }
     this.#status = 'stopped';
     this.#reason = undefined;
@@ -325,8 +330,12 @@ export class Recorder extends EventEmitter<RecorderEvents> {
 
   #fail(operation: string, error: Error): void {
     const code = (error as NodeJS.ErrnoException).code;
+    // One 'failed' per outage: a retry that fails again only updates the reason.
+    const entering = this.#status !== 'error';
     this.#status = 'error';
-    this.#reason = `${operation} failed in ${this.cameraDir}: ${code ? `${code} ` : ''}${error.message}`;
+    // Node's own messages begin with the code already ("ENOSPC: no space left on device, write").
+    const message = code && !error.message.startsWith(code) ? `${code} ${error.message}` : error.message;
+    this.#reason = `${operation} failed in ${this.cameraDir}: ${message}`;
     this.#framesDropped += this.#queue.filter((item) => item !== 'flush').length;
     this.#queue = [];
     this.#queueBytes = 0;
@@ -334,7 +343,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     const segment = this.#segment;
     this.#segment = undefined;
     void segment?.abandon();
-    this.emit('failed', error);
+    if (entering) this.emit('failed', error);
     if (this.#stop) {
       clearTimeout(this.#retryTimer);
       this.#retryTimer = setTimeout(() => void this.#prepare(), this.#retryMs).unref();

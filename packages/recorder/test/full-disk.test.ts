@@ -53,6 +53,11 @@ test.skipIf(!disk)(
     expect(recorder.status.status).toBe('error');
     const dropped = recorder.status.framesDropped;
     expect(dropped).toBeGreaterThan(0);
+    // A retry finds the disk still full (its reason says so): still the one 'failed' of this outage.
+    await vi.waitFor(() => expect(recorder.status.reason).toMatch(/^prepare failed .*ENOSPC/), {
+      timeout: 5000,
+    });
+    expect(failures).toHaveLength(1);
 
     // Space returns: the recorder repairs the cut segment and records again by itself.
     await rm(filler);

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -133,6 +133,62 @@ test('a camera closed while recording ends the demand cleanly, and stop() keeps 
   const [segment] = await listSegmentFiles(join(dir, 'cam'));
   expect((await probe(segment!.path)).packetTimes).toHaveLength(recorder.status.framesWritten);
   expect(() => new Recorder(cam, { dir: '' })).toThrow(TypeError);
+});
+
+test('stop() applies retention to the segment it finishes: the oldest goes, the newest stays', async () => {
+  const dir = await tempDir();
+  // Manual frames of a known size: each run makes one segment of 20 frames, a little over 20 kB.
+  const cam = camera({ interval: undefined, frameSize: 1000 });
+  const recorder = new Recorder(cam, { dir, segmentSeconds: 60, retain: { maxBytes: 30_000 } });
+  const deleted: string[] = [];
+  recorder.on('deleted', (paths) => deleted.push(...paths));
+  const recordOneSegment = async () => {
+    await recorder.start();
+    const before = recorder.status.framesWritten;
+    cam.push(20);
+    await vi.waitFor(() => expect(recorder.status.framesWritten).toBe(before + 20), { timeout: 10_000 });
+    await recorder.stop();
+  };
+  await recordOneSegment();
+  const [first] = await listSegmentFiles(join(dir, 'cam'));
+  expect(first!.bytes).toBeGreaterThan(20_000); // alone, within the limit: kept
+  expect(first!.bytes).toBeLessThan(30_000);
+  await recordOneSegment();
+  // Both together are over the limit, with the second finished by stop(): the first is deleted then,
+  // not at some later start.
+  const left = await listSegmentFiles(join(dir, 'cam'));
+  expect(deleted).toEqual([first!.path]);
+  expect(left).toHaveLength(1);
+  expect(left[0]!.startTime).toBeGreaterThan(first!.startTime);
+  expect(left[0]!.bytes).toBeLessThanOrEqual(30_000);
+});
+
+test("a failure is one 'failed' event, however many retries fail; the reason follows the latest", async () => {
+  const root = await tempDir();
+  // A file where the recordings directory should be: mkdir fails with ENOTDIR.
+  const dir = join(root, 'rec');
+  await writeFile(dir, 'not a directory');
+  const recorder = new Recorder(camera(), { dir, retryMs: 20 });
+  onTestFinished(() => recorder.stop());
+  const events: string[] = [];
+  recorder.on('failed', (error) => events.push(`failed ${(error as NodeJS.ErrnoException).code}`));
+  recorder.on('recovered', () => events.push('recovered'));
+  await recorder.start();
+  expect(recorder.status.status).toBe('error');
+  expect(recorder.status.reason).toMatch(/^prepare failed in .*: ENOTDIR: /);
+  // The retry meets another obstacle (a file where the camera's directory should be): EEXIST, and still
+  // the one event.
+  await rm(dir);
+  await mkdir(dir);
+  await writeFile(join(dir, 'cam'), 'not a directory either');
+  await vi.waitFor(() => expect(recorder.status.reason).toMatch(/EEXIST/), { timeout: 5000 });
+  expect(recorder.status.status).toBe('error');
+  expect(events).toEqual(['failed ENOTDIR']);
+  // The way is clear: one 'recovered'.
+  await rm(join(dir, 'cam'));
+  await vi.waitFor(() => expect(recorder.status.status).toBe('recording'), { timeout: 5000 });
+  expect(events).toEqual(['failed ENOTDIR', 'recovered']);
+  expect(recorder.status.reason).toBeUndefined();
 });
 
 test('a new frame size starts a new segment, each file with its own size', async () => {
