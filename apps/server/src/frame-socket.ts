@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createRequire } from 'node:module';
 import { delay, type Frame, type Viewer } from '@cam/core';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { CameraEntry } from './cameras.js';
