@@ -1,17 +1,18 @@
 // What the server loads on first use rather than at start (issue 12: its memory at 500 viewers): a server
 // that only streams never loads express, prom-client, ws, pino-pretty or the offline frame's drawing
-// libraries; each is loaded, and works, as soon as something asks for it. Checked in the real process
+// libraries, nor yaml without a config file; each is loaded, and works, as soon as something asks for it. Checked in the real process
 // (dist/main.js), whose loaded packages a probe lists on SIGUSR2.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, onTestFinished, test, vi } from 'vitest';
 import WebSocket from 'ws';
 import { metricValue, openStream, scrapeMetrics } from './helpers.js';
 import { ServerProcess, startServer } from './support/server-process.js';
+import { writeTempFile } from './support/temp-files.js';
 
 const PROBE = fileURLToPath(new URL('./fixtures/module-probe.mjs', import.meta.url));
 
-/** Loaded on first use: none of these at start. */
-const ON_FIRST_USE = ['express', 'prom-client', 'ws', 'pino-pretty', 'jpeg-js', 'js-pixel-fonts'];
+/** Loaded on first use: none of these at the start of a server configured by its environment. */
+const ON_FIRST_USE = ['express', 'prom-client', 'ws', 'pino-pretty', 'jpeg-js', 'js-pixel-fonts', 'yaml'];
 
 /** The packages `proc` has loaded so far, as its probe lists them. */
 async function loadedPackages(proc: ServerProcess): Promise<string[]> {
@@ -81,6 +82,15 @@ describe('packages loaded on first use', () => {
     expect(message.subarray(1, 1 + idLength).toString()).toBe('emulated');
     expect(message.subarray(1 + idLength, 3 + idLength)).toEqual(Buffer.from([0xff, 0xd8])); // a JPEG
     expect(await loadedPackages(proc)).toContain('ws');
+  });
+
+  test('a YAML config file loads yaml, and its camera is served', async () => {
+    const path = writeTempFile('cam.yaml', 'cameras:\n  - id: yard\n    options:\n      fps: 10\n');
+    const { proc, port } = await startServer({ NODE_OPTIONS: `--import ${PROBE}` }, ['--config', path]);
+    const stream = await openStream(port, '/cameras/yard/stream');
+    await stream.waitForParts(1);
+    stream.close();
+    expect(await loadedPackages(proc)).toContain('yaml');
   });
 
   test('LOG_FORMAT=pretty loads pino-pretty at start and logs readable lines', async () => {
