@@ -2,11 +2,9 @@
 // process that allocates the way a busy server does, with the heap's own statistics.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { keepYoungGenerationSmall } from '../src/young-generation.js';
-import { startServer } from './support/server-process.js';
 
-const PROBE = fileURLToPath(new URL('./fixtures/nursery-probe.mjs', import.meta.url));
 const MODULE = fileURLToPath(new URL('../dist/young-generation.js', import.meta.url));
 
 /** new_space's size (MiB) after 2 s of short-lived allocations with some survivors, in a fresh process. */
@@ -56,33 +54,5 @@ describe('keepYoungGenerationSmall', () => {
     expect(keepYoungGenerationSmall(['--max-semi-space-size=8'], '')).toBe(false);
     expect(keepYoungGenerationSmall([], '--semi-space-growth-factor=2')).toBe(false);
     expect(keepYoungGenerationSmall([], '--min-semi-space-size=4 --max-old-space-size=200')).toBe(false);
-  });
-});
-
-describe('the shipped server (dist/main.js)', () => {
-  /** new_space's size (MiB) in a server that has started and listens, read by the probe on SIGUSR2. */
-  async function nurseryOfStartedServer(nodeOptions: string): Promise<number> {
-    const { proc } = await startServer({ NODE_OPTIONS: `--import ${PROBE} ${nodeOptions}` });
-    proc.child.kill('SIGUSR2');
-    const line = await vi.waitFor(
-      () => {
-        const found = /nursery ([\d.]+)/.exec(proc.stderr);
-        if (!found) throw new Error(`no nursery line on stderr: ${JSON.stringify(proc.stderr)}`);
-        return found;
-      },
-      { timeout: 5000, interval: 20 },
-    );
-    return Number(line[1]);
-  }
-
-  // Loading the server's modules is enough to grow the nursery (to 16 MiB on Node 20): the setting must
-  // come before them, or the server keeps what its own start grew.
-  test('starts with its nursery at the starting size: the setting comes before its modules load', {
-    timeout: 30_000,
-  }, async () => {
-    const held = await nurseryOfStartedServer('');
-    const grown = await nurseryOfStartedServer('--max-semi-space-size=16'); // the user's own: it stands
-    expect(held, `nursery ${held} MiB, ${grown} MiB when the user sized it`).toBeLessThanOrEqual(8);
-    expect(grown, `nursery ${held} MiB, ${grown} MiB when the user sized it`).toBeGreaterThan(held);
   });
 });

@@ -1,6 +1,7 @@
 import type { ServerConfig } from '../config.js';
 import { createLogger, endLogs, type LogFormat, reportDroppedLogLines } from '../logger.js';
 import { startServer } from '../server.js';
+import { keepYoungGenerationSmall } from '../young-generation.js';
 import { refuse } from './refuse.js';
 
 /**
@@ -8,6 +9,7 @@ import { refuse } from './refuse.js';
  * reloads the certificate.
  */
 export async function serve(config: ServerConfig, logFormat: LogFormat): Promise<void> {
+  keepYoungGenerationSmall();
   const logger = createLogger(config.logLevel, { format: logFormat });
   reportDroppedLogLines(logger);
 
