@@ -12,7 +12,16 @@ import { writeTempFile } from './support/temp-files.js';
 const PROBE = fileURLToPath(new URL('./fixtures/module-probe.mjs', import.meta.url));
 
 /** Loaded on first use: none of these at the start of a server configured by its environment. */
-const ON_FIRST_USE = ['express', 'prom-client', 'ws', 'pino-pretty', 'jpeg-js', 'js-pixel-fonts', 'yaml'];
+const ON_FIRST_USE = [
+  'express',
+  'prom-client',
+  'ws',
+  'pino-pretty',
+  'jpeg-js',
+  'js-pixel-fonts',
+  'yaml',
+  'node:https', // TLS only
+];
 
 /** The packages `proc` has loaded so far, as its probe lists them. */
 async function loadedPackages(proc: ServerProcess): Promise<string[]> {
