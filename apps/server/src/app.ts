@@ -278,9 +278,13 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
 
   return {
     listener(req, res) {
-      serve(req, res)?.catch((error: unknown) =>
-        answerError(error, req as Request, res as Response, logger, logClientError),
-      );
+      const failed = (error: unknown) =>
+        answerError(error, req as Request, res as Response, logger, logClientError);
+      try {
+        serve(req, res)?.catch(failed);
+      } catch (error) {
+        failed(error); // e.g. express failing to load on its first request: a 500, not a hung request
+      }
     },
     upgrade(req, socket, head) {
       const refuse = () =>
