@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { Auth, type Principal, parseAuthConfig, redactUrl } from '@cam/auth';
 import {
@@ -8,8 +9,10 @@ import {
   type RequestHandler,
   sendBadParameter,
 } from '@cam/http-mjpeg';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type express from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { CameraEventStream } from './camera-events.js';
 import { cameraState } from './camera-state.js';
 import type { CameraEntry } from './cameras.js';
@@ -20,7 +23,13 @@ import { type HotRoute, matchHotRoute } from './hot-routes.js';
 import { type ClientErrorLog, createClientErrorLog, sendJsonError } from './json-errors.js';
 import { defaultMaxViewers } from './limits.js';
 import { mintLinkRoute, rotateKeyRoute } from './link-routes.js';
-import { createBytesSentMetric, createMetrics, createStalledViewerMetrics } from './metrics.js';
+import {
+  countCameraEvents,
+  createBytesSentMetric,
+  createMetrics,
+  createStalledViewerMetrics,
+  type PromClient,
+} from './metrics.js';
 import { offlineFrames } from './offline-frames.js';
 import { cameraPage, homePage } from './page.js';
 import { createRecordingMetrics } from './recording-metrics.js';
@@ -56,6 +65,13 @@ export interface CamApp {
   close(): void;
 }
 
+// express is loaded with the first request for one of its routes (a page, the API, /metrics, a 404), and
+// prom-client with the first scrape, not at start: a server that only streams (to OctoPrint, to another
+// cam, to a recorder) never needs them, and they cost the process about 5 MiB. Loaded with require, as
+// they are CommonJS, so that the request that loads them is answered as every later one is, in the same
+// tick for express.
+const require = createRequire(import.meta.url);
+
 /** Retry-After for a viewer refused by a cap: viewers come and go, so soon. */
 const FULL_RETRY_AFTER_SECONDS = 10;
 
@@ -79,11 +95,19 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
     onStalledClosed: (camera, count) =>
       logger.warn({ camera, count }, `closed ${count} stalled viewer(s): their socket did not drain`),
   });
-  const metrics = createMetrics(entries);
   const ids = entries.map((entry) => entry.id);
-  createBytesSentMetric(metrics, (id) => streams.bytesSent(id), ids);
-  createStalledViewerMetrics(metrics, streams, ids);
-  createRecordingMetrics(metrics, entries);
+  const cameraEvents = countCameraEvents(entries);
+  // The registry, and prom-client with it, is made on the first scrape: its metrics are all read then.
+  let registry: Registry | undefined;
+  const metrics = () => {
+    if (registry) return registry;
+    const prom = require('prom-client') as PromClient;
+    registry = createMetrics(prom, entries, cameraEvents);
+    createBytesSentMetric(prom, registry, (id) => streams.bytesSent(id), ids);
+    createStalledViewerMetrics(prom, registry, streams, ids);
+    createRecordingMetrics(prom, registry, entries);
+    return registry;
+  };
   const readyTimeout = options.readyTimeout ?? 10_000;
   const hostAllowed = createHostCheck(options.allowedHosts ?? []);
   // Without an auth layer given: no users, every request allowed (as `anonymous`).
@@ -131,75 +155,85 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
   const web = loadWebAssets();
   if (!web.files) logger.warn('the web app is not built (dist/web is missing): run pnpm build');
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('query parser', 'simple');
+  /** Every route but the hot ones, on express; built on the first request for one of them. */
+  function expressRoutes(express: typeof import('express')): Express {
+    const app = express();
+    app.disable('x-powered-by');
+    app.set('query parser', 'simple');
 
-  const sendPage = (res: Response, html: string) => {
-    // A page of the web app: always revalidated (its assets are cached for good: their names change).
-    res.type('html').set('Cache-Control', 'no-cache').set(auth.htmlHeaders()).send(html);
+    const sendPage = (res: Response, html: string) => {
+      // A page of the web app: always revalidated (its assets are cached for good: their names change).
+      res.type('html').set('Cache-Control', 'no-cache').set(auth.htmlHeaders()).send(html);
+    };
+
+    app.get('/', (req, res) => {
+      const action = req.query.action;
+      const shown = visible(req).map((entry) => entry.id);
+      if (action === undefined) sendPage(res, homePage(shown, web.files, account(req)));
+      else sendBadParameter(res, 'action', 'stream or snapshot', action); // the good ones are hot routes
+    });
+    app.get('/cameras/:id', (req, res) => {
+      const camera = routes.get(req.params.id);
+      if (!camera) return unknownCamera(res, req.params.id);
+      // Relative links on the page need the URL without a trailing slash.
+      if (req.path.endsWith('/')) return res.redirect(301, `../${encodeURIComponent(req.params.id)}`);
+      const shown = visible(req).map((entry) => entry.id);
+      sendPage(res, cameraPage(camera.entry.id, shown, web.files, account(req)));
+    });
+    app.use('/assets', web.handler(express.static));
+    app.get('/api/events', (req, res) => {
+      const shown = new Set(visible(req).map((entry) => entry.id));
+      const decision = decisionOf(req);
+      if (decision) auth.track(res, decision); // the events end with the session, as streams do
+      events.serve(res, { shows: (entry) => shown.has(entry.id), state: stateFor(req) });
+    });
+    app.get('/api/cameras', (req, res) => {
+      res.set('Cache-Control', 'no-cache').json({ cameras: visible(req).map(stateFor(req)) });
+    });
+    app.get('/api/cameras/:id', (req, res) => {
+      const camera = routes.get(req.params.id);
+      if (!camera) return unknownCamera(res, req.params.id);
+      res.set('Cache-Control', 'no-cache').json(stateFor(req)(camera.entry));
+    });
+    app.post('/api/cameras/:id/links', express.json({ limit: '4kb' }), (req, res) => {
+      const camera = routes.get(req.params.id);
+      if (!camera) return unknownCamera(res, req.params.id);
+      mintLinkRoute(auth, camera.entry.id, req, res);
+    });
+    app.post('/api/auth/rotate-key', (req, res, next) => {
+      rotateKeyRoute(auth, logger, principalOf(req), res).catch(next);
+    });
+
+    app.use(recordingRoutes(express.Router, (id) => routes.get(id)?.entry, unknownCamera, logger));
+
+    app.get('/healthz', (_req, res) => {
+      res.set('Cache-Control', 'no-cache').json({ status: 'ok' });
+    });
+    app.get('/readyz', (_req, res) => {
+      const stalled = entries.filter((entry) => isStalled(entry, readyTimeout)).map((entry) => entry.id);
+      res
+        .status(stalled.length ? 503 : 200)
+        .set('Cache-Control', 'no-cache')
+        .json(stalled.length ? { status: 'stalled', cameras: stalled } : { status: 'ready' });
+    });
+    app.get('/metrics', async (_req, res) => {
+      const scraped = metrics();
+      res.set('Content-Type', scraped.contentType).send(await scraped.metrics());
+    });
+
+    app.use((req, res) => {
+      sendJsonError(res, 404, 'NOT_FOUND', `no route for ${req.method} ${req.path}`);
+    });
+    app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+      answerError(error, req, res, logger, logClientError);
+    });
+    return app;
+  }
+  let expressApp: Express | undefined;
+  const routesApp = () => {
+    expressApp ??= expressRoutes(require('express') as typeof express);
+    return expressApp;
   };
-
-  app.get('/', (req, res) => {
-    const action = req.query.action;
-    const shown = visible(req).map((entry) => entry.id);
-    if (action === undefined) sendPage(res, homePage(shown, web.files, account(req)));
-    else sendBadParameter(res, 'action', 'stream or snapshot', action); // the good ones are hot routes
-  });
-  app.get('/cameras/:id', (req, res) => {
-    const camera = routes.get(req.params.id);
-    if (!camera) return unknownCamera(res, req.params.id);
-    // Relative links on the page need the URL without a trailing slash.
-    if (req.path.endsWith('/')) return res.redirect(301, `../${encodeURIComponent(req.params.id)}`);
-    const shown = visible(req).map((entry) => entry.id);
-    sendPage(res, cameraPage(camera.entry.id, shown, web.files, account(req)));
-  });
-  app.use('/assets', web.handler);
-  app.get('/api/events', (req, res) => {
-    const shown = new Set(visible(req).map((entry) => entry.id));
-    const decision = decisionOf(req);
-    if (decision) auth.track(res, decision); // the events end with the session, as streams do
-    events.serve(res, { shows: (entry) => shown.has(entry.id), state: stateFor(req) });
-  });
-  app.get('/api/cameras', (req, res) => {
-    res.set('Cache-Control', 'no-cache').json({ cameras: visible(req).map(stateFor(req)) });
-  });
-  app.get('/api/cameras/:id', (req, res) => {
-    const camera = routes.get(req.params.id);
-    if (!camera) return unknownCamera(res, req.params.id);
-    res.set('Cache-Control', 'no-cache').json(stateFor(req)(camera.entry));
-  });
-  app.post('/api/cameras/:id/links', express.json({ limit: '4kb' }), (req, res) => {
-    const camera = routes.get(req.params.id);
-    if (!camera) return unknownCamera(res, req.params.id);
-    mintLinkRoute(auth, camera.entry.id, req, res);
-  });
-  app.post('/api/auth/rotate-key', (req, res, next) => {
-    rotateKeyRoute(auth, logger, principalOf(req), res).catch(next);
-  });
-
-  app.use(recordingRoutes((id) => routes.get(id)?.entry, unknownCamera, logger));
-
-  app.get('/healthz', (_req, res) => {
-    res.set('Cache-Control', 'no-cache').json({ status: 'ok' });
-  });
-  app.get('/readyz', (_req, res) => {
-    const stalled = entries.filter((entry) => isStalled(entry, readyTimeout)).map((entry) => entry.id);
-    res
-      .status(stalled.length ? 503 : 200)
-      .set('Cache-Control', 'no-cache')
-      .json(stalled.length ? { status: 'stalled', cameras: stalled } : { status: 'ready' });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.set('Content-Type', metrics.contentType).send(await metrics.metrics());
-  });
-
-  app.use((req, res) => {
-    sendJsonError(res, 404, 'NOT_FOUND', `no route for ${req.method} ${req.path}`);
-  });
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    answerError(error, req, res, logger, logClientError);
-  });
 
   /** Every route, the hot ones and express's, passes the one access check first. */
   function serve(req: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
@@ -233,7 +267,7 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
     // A stream ends with the grant behind it: logout, a session's or link's expiry, a new key.
     if (route?.kind === 'stream' && admission.decision) auth.track(res, admission.decision);
     if (!route) {
-      app(req, res);
+      routesApp()(req, res);
       return;
     }
     if (route.kind === 'bad-request') return;
@@ -244,9 +278,13 @@ export function createApp(entries: readonly CameraEntry[], logger: Logger, optio
 
   return {
     listener(req, res) {
-      serve(req, res)?.catch((error: unknown) =>
-        answerError(error, req as Request, res as Response, logger, logClientError),
-      );
+      const failed = (error: unknown) =>
+        answerError(error, req as Request, res as Response, logger, logClientError);
+      try {
+        serve(req, res)?.catch(failed);
+      } catch (error) {
+        failed(error); // e.g. express failing to load on its first request: a 500, not a hung request
+      }
     },
     upgrade(req, socket, head) {
       const refuse = () =>

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import {
   ConfigError,
@@ -14,6 +14,11 @@ import {
 } from './config.js';
 import { securityConfig } from './security-config.js';
 import { isRelativePathOption, resolveOptionPaths, resolveUserPath } from './user-paths.js';
+
+// The YAML parser (2 MiB once loaded) is loaded only to read a config file: a server configured by its
+// environment alone never needs it.
+const require = createRequire(import.meta.url);
+const yaml = () => require('yaml') as typeof import('yaml');
 
 const CAMERAS = 'a list of at least one camera';
 const CAMERA_ID = 'letters, digits, "-" and "_" (at most 64), starting with a letter or digit';
@@ -144,7 +149,7 @@ export function configFromFile(path: string, env: NodeJS.ProcessEnv): ServerConf
   }
   let data: unknown;
   try {
-    data = parse(text); // YAML is a superset of JSON: one parser reads both
+    data = yaml().parse(text); // YAML is a superset of JSON: one parser reads both
   } catch (error) {
     // The parser's message goes on with a code frame over several lines: its first line says where.
     const reason = (error as Error).message.split('\n')[0]!.replace(/:$/, '');

@@ -1,12 +1,16 @@
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { delay, type Frame, type Viewer } from '@cam/core';
-import { type WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { CameraEntry } from './cameras.js';
 
 /** The path of the grid's frame channel. */
 export const FRAME_SOCKET_PATH = '/api/frames';
+
+// ws costs the process about 4 MiB once loaded: only a server whose web app is opened needs it.
+const require = createRequire(import.meta.url);
 
 /** The longest message a client may send. */
 const MAX_MESSAGE_BYTES = 16 * 1024;
@@ -45,14 +49,24 @@ interface Feed {
  */
 export class FrameSocketServer {
   readonly #cameras: ReadonlyMap<string, CameraEntry>;
-  readonly #server = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  /** Made (and ws loaded) on the first upgrade. */
+  #server: WebSocketServer | undefined;
+  #closed = false;
 
   constructor(entries: readonly CameraEntry[]) {
     this.#cameras = new Map(entries.map((entry) => [entry.id, entry]));
+  }
+
+  #webSocketServer(): WebSocketServer {
+    if (this.#server) return this.#server;
+    const { WebSocketServer } = require('ws') as typeof import('ws');
+    const server = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
     // `shows` comes from handleUpgrade's emit: the cameras this connection's user may watch.
-    this.#server.on('connection', (socket: WebSocket, req: IncomingMessage, shows: (id: string) => boolean) =>
+    server.on('connection', (socket: WebSocket, req: IncomingMessage, shows: (id: string) => boolean) =>
       this.#serve(socket, req, shows),
     );
+    this.#server = server;
+    return server;
   }
 
   /** Whether `req` asks for {@link FRAME_SOCKET_PATH}. */
@@ -78,12 +92,20 @@ export class FrameSocketServer {
     }
     // The server's idle-connection timeout does not apply: the channel is quiet while no tile is shown.
     (socket as Socket).setTimeout?.(0);
-    this.#server.handleUpgrade(req, socket, head, (ws) => this.#server.emit('connection', ws, req, shows));
+    if (this.#closed) {
+      // Shutting down: as ws answers an upgrade once its server is closed.
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return true;
+    }
+    const server = this.#webSocketServer();
+    server.handleUpgrade(req, socket, head, (ws) => server.emit('connection', ws, req, shows));
     return true;
   }
 
   /** Closes every client's connection. */
   close(): void {
+    this.#closed = true;
+    if (!this.#server) return;
     for (const client of this.#server.clients) client.terminate();
     this.#server.close();
   }

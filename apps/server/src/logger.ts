@@ -1,7 +1,10 @@
+import { createRequire } from 'node:module';
 import { isatty } from 'node:tty';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { prettyFactory } from 'pino-pretty';
 import { ConfigError } from './config.js';
+
+// pino-pretty is loaded only for the pretty format: a server logging JSON never needs it.
+const require = createRequire(import.meta.url);
 
 export const LOG_FORMATS = ['json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
@@ -67,6 +70,7 @@ export function createLogger(level: string, options: LoggerOptions = {}): Logger
 
 /** Formats each JSON line as one readable line: local time, level, message, then the other fields. */
 function prettyStream(destination: DestinationStream, fd: number): DestinationStream {
+  const { prettyFactory } = require('pino-pretty') as typeof import('pino-pretty');
   const format = prettyFactory({
     colorize: isatty(fd),
     translateTime: 'SYS:yyyy-mm-dd HH:MM:ss',

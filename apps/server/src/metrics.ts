@@ -1,13 +1,39 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import type { Counter, Gauge, Registry } from 'prom-client';
 import { watchers } from './camera-state.js';
 import type { CameraEntry } from './cameras.js';
 import type { StreamTracker } from './stream-tracker.js';
 
+/** prom-client, which the server loads with the first scrape of /metrics. */
+export type PromClient = typeof import('prom-client');
+
+/** Each camera's driver starts and failures, counted from the server's start (camera events). */
+export interface CameraEventCounts {
+  starts(id: string): number;
+  failures(id: string): number;
+}
+
+/** Counts the cameras' starts and failures from now on: the metrics report them once scraped. */
+export function countCameraEvents(entries: readonly CameraEntry[]): CameraEventCounts {
+  const starts = new Map<string, number>();
+  const failures = new Map<string, number>();
+  for (const entry of entries) {
+    entry.camera.on('start', () => starts.set(entry.id, (starts.get(entry.id) ?? 0) + 1));
+    entry.camera.on('failure', () => failures.set(entry.id, (failures.get(entry.id) ?? 0) + 1));
+  }
+  return { starts: (id) => starts.get(id) ?? 0, failures: (id) => failures.get(id) ?? 0 };
+}
+
 /**
- * Prometheus metrics, per camera (label `camera`). Values are read from the cameras' state when scraped,
- * so the frame path does no metrics work; restarts and failures are counted from camera events.
+ * Prometheus metrics, per camera (label `camera`). Values are read from the cameras' state and from
+ * `events` when scraped, so the frame path does no metrics work, and the registry (prom-client with it)
+ * can be made on the first scrape.
  */
-export function createMetrics(entries: readonly CameraEntry[]): Registry {
+export function createMetrics(
+  prom: PromClient,
+  entries: readonly CameraEntry[],
+  events: CameraEventCounts,
+): Registry {
+  const { Counter, Gauge, Registry } = prom;
   const registry = new Registry();
   const perCamera = (read: (entry: CameraEntry) => number) =>
     function (this: Gauge | Counter) {
@@ -69,24 +95,20 @@ export function createMetrics(entries: readonly CameraEntry[]): Registry {
     registers: [registry],
     collect: perCamera((entry) => watchdogState(entry).abandonedRuns ?? 0),
   });
-  const starts = new Counter({
+  new Counter({
     name: 'cam_driver_starts_total',
     help: 'Times the driver was started (first start, restarts after idle, retries after failures)',
     labelNames,
     registers: [registry],
+    collect: perCamera((entry) => events.starts(entry.id)),
   });
-  const failures = new Counter({
+  new Counter({
     name: 'cam_driver_errors_total',
     help: 'Times the driver failed',
     labelNames,
     registers: [registry],
+    collect: perCamera((entry) => events.failures(entry.id)),
   });
-  for (const entry of entries) {
-    starts.inc({ camera: entry.id }, 0);
-    failures.inc({ camera: entry.id }, 0);
-    entry.camera.on('start', () => starts.inc({ camera: entry.id }));
-    entry.camera.on('failure', () => failures.inc({ camera: entry.id }));
-  }
   return registry;
 }
 
@@ -95,7 +117,12 @@ function watchdogState(entry: CameraEntry): { timeouts?: number; abandonedRuns?:
 }
 
 /** Adds the stalled streams, which only the HTTP layer sees: open now, and closed since the start. */
-export function createStalledViewerMetrics(registry: Registry, streams: StreamTracker, ids: string[]) {
+export function createStalledViewerMetrics(
+  { Counter, Gauge }: PromClient,
+  registry: Registry,
+  streams: StreamTracker,
+  ids: string[],
+) {
   new Gauge({
     name: 'cam_stalled_viewers',
     help: 'Streams whose socket has not drained lately (closed after stalledViewerTimeout)',
@@ -128,6 +155,7 @@ export function createStalledViewerMetrics(registry: Registry, streams: StreamTr
 
 /** Adds the bytes sent to stream viewers, which only the HTTP layer knows. */
 export function createBytesSentMetric(
+  { Counter }: PromClient,
   registry: Registry,
   bytesSent: (camera: string) => number,
   ids: string[],

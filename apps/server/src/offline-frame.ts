@@ -1,5 +1,6 @@
-import jpeg from 'jpeg-js';
-import pixelFonts from 'js-pixel-fonts';
+import { createRequire } from 'node:module';
+import type jpegJs from 'jpeg-js';
+import type pixelFontsJs from 'js-pixel-fonts';
 
 export interface OfflineFrameInfo {
   /** The camera's id. */
@@ -12,7 +13,17 @@ export interface OfflineFrameInfo {
   height?: number;
 }
 
-const FONT = pixelFonts.fonts.sevenPlus;
+// The drawing libraries (and pngjs, which the font package loads) are loaded with the first offline
+// frame: a server whose cameras never fail never needs them.
+const require = createRequire(import.meta.url);
+let drawing: { jpeg: typeof jpegJs; pixelFonts: typeof pixelFontsJs } | undefined;
+function libraries() {
+  drawing ??= { jpeg: require('jpeg-js'), pixelFonts: require('js-pixel-fonts') };
+  return drawing;
+}
+function font() {
+  return libraries().pixelFonts.fonts.sevenPlus;
+}
 const BACKGROUND = [0x20, 0x22, 0x26] as const;
 const TITLE = [0xff, 0x8a, 0x3d] as const;
 const TEXT = [0xe6, 0xe6, 0xe6] as const;
@@ -45,7 +56,7 @@ export function renderOfflineFrame(info: OfflineFrameInfo): Buffer {
     if (y > height - MARGIN) break;
     y = canvas.text(line, MARGIN, y, detailScale, TEXT) + 4 * detailScale;
   }
-  return Buffer.from(jpeg.encode({ data: canvas.pixels, width, height }, 80).data);
+  return Buffer.from(libraries().jpeg.encode({ data: canvas.pixels, width, height }, 80).data);
 }
 
 class Canvas {
@@ -67,7 +78,7 @@ class Canvas {
 
   /** Draws one line of text; returns the y just below it. */
   text(line: string, x: number, y: number, scale: number, colour: readonly number[]): number {
-    const rows = pixelFonts.renderPixels(printable(line) || ' ', FONT);
+    const rows = libraries().pixelFonts.renderPixels(printable(line) || ' ', font());
     rows.forEach((row, rowIndex) => {
       row.forEach((on, column) => {
         if (on) this.#square(x + column * scale, y + rowIndex * scale, scale, colour);
@@ -93,7 +104,8 @@ class Canvas {
 
 /** Only characters the font has; anything else becomes "?" (the font would log a warning for each). */
 function printable(text: string): string {
-  return [...text].map((char) => (char in FONT.glyphs ? char : char === ' ' ? ' ' : '?')).join('');
+  const glyphs = font().glyphs;
+  return [...text].map((char) => (char in glyphs ? char : char === ' ' ? ' ' : '?')).join('');
 }
 
 /** Splits `text` into lines of at most `columns` characters, at spaces where possible. */

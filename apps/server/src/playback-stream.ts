@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { delay, type Frame, isCameraError, type Viewer } from '@cam/core';
 import { backlogged, drained, NO_CACHE_HEADERS, type PartWriter, STREAM_CONTENT_TYPE } from '@cam/http-mjpeg';
-import { pace } from '@cam/recorder';
 import type { Logger } from 'pino';
 import type { CameraEntry } from './cameras.js';
 
@@ -72,6 +71,7 @@ export class PlaybackStream {
     const keeping = this.#keepAsking();
     let last: PlayedFrame | undefined;
     try {
+      const { pace } = await import('@cam/recorder'); // loaded already: this camera records or replays
       for await (const { frame } of pace(closeGaps(this.#recorded()), request.speed, this.#abort.signal)) {
         if (!(await this.#send(frame))) return;
         last = frame;

@@ -1,13 +1,18 @@
 import type { Recorder } from '@cam/recorder';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Counter, Gauge, Registry } from 'prom-client';
 import type { CameraEntry } from './cameras.js';
+import type { PromClient } from './metrics.js';
 import { segmentsDeleted } from './recording.js';
 
 /**
  * Recording and replay metrics, per camera (label `camera`), for the cameras that have a recorder or a
  * replay buffer; read from their status when scraped.
  */
-export function createRecordingMetrics(registry: Registry, entries: readonly CameraEntry[]): void {
+export function createRecordingMetrics(
+  { Counter, Gauge }: PromClient,
+  registry: Registry,
+  entries: readonly CameraEntry[],
+): void {
   const recording = entries.filter((entry) => entry.recorder);
   const replaying = entries.filter((entry) => entry.replay);
   const labelNames = ['camera'] as const;

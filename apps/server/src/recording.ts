@@ -1,4 +1,4 @@
-import { Recorder, ReplayBuffer } from '@cam/recorder';
+import type { Recorder, ReplayBuffer } from '@cam/recorder';
 import type { Logger } from 'pino';
 import type { CameraEntry } from './cameras.js';
 import type { CameraConfig, ServerConfig } from './config.js';
@@ -13,6 +13,9 @@ export const DEFAULT_REPLAY_BYTES = 64 * 1024 * 1024;
 const BRIDGE_MS = 5000;
 const BRIDGE_BYTES = 16 * 1024 * 1024;
 
+/** @cam/recorder, which the server loads only when a camera records or keeps a replay. */
+type RecorderPackage = typeof import('@cam/recorder');
+
 /** Segments deleted by retention, per recorder: for the metrics. */
 const deletedSegments = new WeakMap<Recorder, number>();
 
@@ -21,20 +24,26 @@ const deletedSegments = new WeakMap<Recorder, number>();
  * {@link ReplayBuffer} (`replaySeconds`, or a short one bridging a recording to live). Nothing is started:
  * see {@link startRecorders}. A recorder's failures and recoveries are logged once each.
  */
-export function withRecording(
+export async function withRecording(
   entries: readonly CameraEntry[],
   config: Pick<ServerConfig, 'cameras' | 'recordings'>,
   logger: Logger,
-): CameraEntry[] {
+): Promise<CameraEntry[]> {
+  const needed = config.cameras.some(
+    (camera) => (camera.record && camera.record.mode !== 'off') || camera.replayMs !== undefined,
+  );
+  if (!needed) return entries.map((entry) => ({ ...entry, recorder: undefined, replay: undefined }));
+  const recorderPackage = await import('@cam/recorder');
   return entries.map((entry, index) => {
     const camera = config.cameras[index]!;
-    const recorder = createRecorder(entry, camera, config.recordings?.maxBytes, logger);
-    const replay = createReplay(entry, camera, recorder !== undefined);
+    const recorder = createRecorder(recorderPackage, entry, camera, config.recordings?.maxBytes, logger);
+    const replay = createReplay(recorderPackage, entry, camera, recorder !== undefined);
     return { ...entry, recorder, replay };
   });
 }
 
 function createRecorder(
+  { Recorder }: RecorderPackage,
   entry: CameraEntry,
   config: CameraConfig,
   totalMaxBytes: number | undefined,
@@ -64,6 +73,7 @@ function createRecorder(
 }
 
 function createReplay(
+  { ReplayBuffer }: RecorderPackage,
   entry: CameraEntry,
   config: CameraConfig,
   recording: boolean,

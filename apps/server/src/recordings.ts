@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type RequestHandler, viewerSettings } from '@cam/http-mjpeg';
-import express, { type Router } from 'express';
+import type express from 'express';
+import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { CameraEntry } from './cameras.js';
 import { sendJsonError } from './json-errors.js';
@@ -91,11 +92,12 @@ async function snapshotAt(entry: CameraEntry, at: number, req: IncomingMessage, 
  * and `GET /cameras/:id/recordings/export?from&to` (one Matroska file, streamed without re-encoding).
  */
 export function recordingRoutes(
+  newRouter: typeof express.Router,
   find: (id: string) => CameraEntry | undefined,
   unknownCamera: (res: ServerResponse, id: string) => void,
   logger: Logger,
 ): Router {
-  const router = express.Router();
+  const router = newRouter();
   router.get('/api/cameras/:id/recordings', (req, res, next) => {
     const entry = find(req.params.id);
     if (!entry) return unknownCamera(res, req.params.id);

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
@@ -53,7 +53,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   // Certificate problems are configuration errors: found before any camera is opened.
   const credentials = config.tls && (await readTlsCredentials(config.tls));
   const auth = await createServerAuth(config);
-  const cameras = withRecording(await createCameras(config.cameras), config, logger);
+  const cameras = await withRecording(await createCameras(config.cameras), config, logger);
   for (const entry of cameras) logCameraEvents(entry.camera, logger);
 
   const app = createApp(cameras, logger, {
@@ -65,8 +65,12 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   });
   // Checking connections every second (Node's default: 30 s) makes the header timeout bite on time.
   const serverOptions = { connectionsCheckingInterval: 1000 };
+  // node:https (and TLS with it) is loaded only for a server that serves TLS.
   const server: Server | HttpsServer = credentials
-    ? createHttpsServer({ ...serverOptions, cert: credentials.cert, key: credentials.key }, app.listener)
+    ? (await import('node:https')).createServer(
+        { ...serverOptions, cert: credentials.cert, key: credentials.key },
+        app.listener,
+      )
     : createServer(serverOptions, app.listener);
   server.on('upgrade', app.upgrade);
   logRequests(server, logger);

@@ -4,7 +4,9 @@ import { setFlagsFromString } from 'node:v8';
 const YOUNG_GENERATION_FLAGS = /--(?:max-|min-)?semi-space-size|--semi-space-growth-factor/;
 
 /**
- * Keeps V8's young generation at its starting size instead of letting it grow to 16 MiB per semi-space.
+ * Stops V8's young generation from growing any further: called once the server's modules are loaded, it
+ * holds the nursery at the size loading them left it (4 MiB per semi-space on Node 20), instead of letting
+ * it grow under load to 16 MiB per semi-space.
  *
  * What a camera server allocates is almost all short-lived (a write request per frame per viewer, the
  * frame itself for a few intervals), so a bigger nursery buys almost nothing, while on a Raspberry Pi the

@@ -1,10 +1,13 @@
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
 import { createCameras } from '../cameras.js';
 import { ConfigError, type RecordConfig, type ServerConfig } from '../config.js';
 import { loadConfigFrom } from '../load-config.js';
 import type { SecurityConfig } from '../security-config.js';
 import { readTlsCredentials } from '../tls.js';
+
+// yaml is loaded when this command runs: the server imports this module for its help text.
+const require = createRequire(import.meta.url);
 
 export const checkConfigHelp = {
   name: 'check-config',
@@ -27,6 +30,7 @@ export async function checkConfig(args: readonly string[], env: NodeJS.ProcessEn
   const cameras = await createCameras(config.cameras);
   // The cameras never opened a device (that happens on demand), but close them as a start would.
   await Promise.all(cameras.map((entry) => entry.camera.close()));
+  const { stringify } = require('yaml') as typeof import('yaml');
   return stringify(effectiveConfig(config));
 }
 
