@@ -133,7 +133,8 @@ function slowBreakdown(streams: StreamResult[], frameSize: number): string | und
 /** Which stack each server name in the table measured. */
 const STACKS =
   'server: the shipped @cam/server (apps/server dist/main.js --config, express with its routes and middleware, ' +
-  'pino, prom-client), serving the benchmark camera through its driver loader; handler: createStreamHandler ' +
+  'pino, prom-client; its page, camera list and metrics requested once before the viewers), serving the ' +
+  'benchmark camera through its driver loader; handler: createStreamHandler ' +
   'from @cam/http-mjpeg alone on a bare node:http server; floor: the least a node:http server does for the same ' +
   'chunked response (one timer, shared buffers, no per-viewer state); floor-raw: the floor without chunked ' +
   'encoding; handler-unlimited: the handler without TCP_NOTSENT_LOWAT; server-recording: the shipped server ' +
