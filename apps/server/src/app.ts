@@ -384,10 +384,10 @@ function hasParameter(req: IncomingMessage, name: string): boolean {
   return queryStart >= 0 && new URLSearchParams(url.slice(queryStart + 1)).has(name);
 }
 
-/** A camera that viewers wait on but that has produced no frame, nor started, for `timeout` ms. */
+/** A camera that viewers (or its recorder) wait on but that has produced no frame, nor started, for `timeout` ms. */
 function isStalled(entry: CameraEntry, timeout: number): boolean {
   const state = entry.camera.state;
-  if (state.viewers === 0) return false;
+  if (state.viewers === 0 && !entry.recorder) return false; // a recorder holds its camera without a viewer
   const lastSignOfLife = Math.max(state.lastFrameAt ?? 0, state.startedAt ?? 0);
   return Date.now() - lastSignOfLife > timeout;
 }

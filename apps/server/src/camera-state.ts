@@ -2,7 +2,6 @@ import { jpegDimensions, type Viewer } from '@cam/core';
 import { redactPaths } from '@cam/http-mjpeg';
 import type { RecorderStatus } from '@cam/recorder';
 import type { CameraEntry } from './cameras.js';
-import { RECORDER_VIEWER_LABEL } from './recording.js';
 
 /**
  * What `GET /api/cameras/:id` answers: the camera's state and its viewers, for people and dashboards.
@@ -63,10 +62,9 @@ function recordingState(status: RecorderStatus): RecorderStatus {
   return status.reason === undefined ? status : { ...status, reason: redactPaths(status.reason) };
 }
 
-/** The camera's viewers that are people watching: a recording camera's recorder is a demand, not one of them. */
+/** The camera's viewers: people watching (a recorder keeps the camera running with a hold, not a viewer). */
 export function watchers(entry: CameraEntry): Viewer[] {
-  const viewers = [...entry.camera.viewers()];
-  return entry.recorder ? viewers.filter((viewer) => viewer.label !== RECORDER_VIEWER_LABEL) : viewers;
+  return [...entry.camera.viewers()];
 }
 
 function iso(time: number): string {

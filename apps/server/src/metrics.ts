@@ -71,7 +71,7 @@ export function createMetrics(
     help: 'Viewers attached to the camera (streams and waiting snapshots)',
     labelNames,
     registers: [registry],
-    collect: perCamera((entry) => watchers(entry).length), // not the recorder's own viewer
+    collect: perCamera((entry) => watchers(entry).length),
   });
   new Gauge({
     name: 'cam_camera_up',

@@ -105,6 +105,3 @@ export async function stopRecorders(entries: readonly CameraEntry[]): Promise<vo
 export function segmentsDeleted(recorder: Recorder): number {
   return deletedSegments.get(recorder) ?? 0;
 }
-
-/** The label of the recorder's own viewer of its camera: a demand, not a person watching. */
-export const RECORDER_VIEWER_LABEL = 'recorder';

@@ -2,13 +2,7 @@
 // session cookie, the live <img> stream it opens, logout ending it; and the web app under its CSP.
 import type { Page } from 'playwright-core';
 import { describe, expect, test, vi } from 'vitest';
-import {
-  CHROMIUM,
-  CHROMIUM_INSTALL,
-  launchChromium,
-  missingToolNote,
-  requireTool,
-} from './helpers.js';
+import { CHROMIUM, CHROMIUM_INSTALL, launchChromium, missingToolNote, requireTool } from './helpers.js';
 import { ADMIN, basic, startWithUsers, VIEWER } from './support/auth-server.js';
 import { expectLiveImage } from './support/page-frames.js';
 

@@ -79,6 +79,12 @@ export interface CameraState {
 
 export type StopReason = 'idle' | 'failed' | 'closed';
 
+/** A standing demand from {@link BaseCamera.keepRunning}. */
+export interface CameraHold {
+  /** Ends this demand; the camera's idle stop applies again once no other demand remains. Safe to call twice. */
+  release(): void;
+}
+
 export interface CameraEvents {
   start: [];
   stop: [reason: StopReason];
@@ -123,6 +129,8 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
   /** The current run; it stays here after being asked to end, until it has ended or been abandoned. */
   #run: Run | undefined;
   #lastDemandAt = 0;
+  /** Holds from {@link keepRunning} not yet released: a standing demand, without a viewer or a promise. */
+  #holds = 0;
   #idleTimer: NodeJS.Timeout | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   /** The start or stall watchdog of the current run: one pending timer that re-checks when it fires. */
@@ -183,6 +191,28 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
     return this.#event.subscribe(label);
   }
 
+  /**
+   * Keeps the camera capturing until `release()`, as a viewer that always waits would, but without a
+   * viewer: no promise per frame and no place in `viewers()` or `state.viewers`. For a consumer that takes
+   * every frame from the `'frame'` event, such as a recorder. It starts the camera if it is idle, holds off
+   * the idle stop, and after a failure the camera retries by itself once the backoff has passed. Once every
+   * hold is released, the idle stop counts from that moment. On a closed camera it has no effect.
+   */
+  keepRunning(): CameraHold {
+    let released = false;
+    this.#holds += 1;
+    this.#onDemand();
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#holds -= 1;
+        // It demanded until now: the idle timer, armed while the camera runs, counts from here.
+        if (this.#holds === 0) this.#lastDemandAt = Date.now();
+      },
+    };
+  }
+
   /** The newest frame, or undefined when the camera has none since it last started. */
   get latestFrame(): Frame | undefined {
     return this.#event.latest;
@@ -241,7 +271,7 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
    */
   async stop(): Promise<void> {
     if (this.#status === 'closed') return;
-    if (this.#status === 'error' && this.#event.hasWaiters) return; // its retry, after the backoff, serves them
+    if (this.#status === 'error' && this.#isDemanded()) return; // its retry, after the backoff, serves them
     this.#clearTimers();
     this.#lastDemandAt = 0; // only a viewer that is waiting right now restarts it
     if (this.#status === 'error') this.#setStatus('idle');
@@ -261,6 +291,7 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
   }
 
   #onDemand(): void {
+    if (this.#status === 'closed') return;
     this.#lastDemandAt = Date.now();
     // Hot path (every frame of every viewer): no timer churn. A pending check reschedules itself from
     // #lastDemandAt when it fires.
@@ -373,7 +404,7 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
         this.#frameInterval === undefined ? interval : this.#frameInterval * 0.9 + interval * 0.1;
     }
     this.#lastFrameAt = frame.capturedAt;
-    if (this.#event.hasWaiters) this.#lastDemandAt = frame.capturedAt; // they were demanding until now
+    if (this.#isDemanded()) this.#lastDemandAt = frame.capturedAt; // they were demanding until now
     this.#failures = 0;
     this.#event.publish(frame);
     this.emit('frame', frame);
@@ -431,6 +462,7 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
     this.emit('failure', error);
     this.emit('stop', 'failed');
     this.#event.fail(error); // released viewers that ask again trigger the retry
+    if (this.#holds > 0) this.#armRetry(); // a hold does not ask again: it stands
   }
 
   /**
@@ -496,7 +528,12 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
   }
 
   #hasDemand(): boolean {
-    return this.#event.hasWaiters || Date.now() - this.#lastDemandAt < this.idleTimeout;
+    return this.#isDemanded() || Date.now() - this.#lastDemandAt < this.idleTimeout;
+  }
+
+  /** Demanded right now: a viewer is waiting for a frame, or a hold stands. */
+  #isDemanded(): boolean {
+    return this.#holds > 0 || this.#event.hasWaiters;
   }
 
   #armIdleTimer(): void {
@@ -507,8 +544,8 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
 
   #onIdleCheck(): void {
     this.#idleTimer = undefined;
-    if (this.#event.hasWaiters) {
-      this.#armIdleTimer(); // a viewer is still waiting: that is demand
+    if (this.#isDemanded()) {
+      this.#armIdleTimer(); // a viewer is still waiting, or a hold stands: that is demand
       return;
     }
     const quietFor = Date.now() - this.#lastDemandAt;

@@ -1,4 +1,11 @@
-export type { CameraEvents, CameraOptions, CameraState, CameraStatus, StopReason } from './base-camera.js';
+export type {
+  CameraEvents,
+  CameraHold,
+  CameraOptions,
+  CameraState,
+  CameraStatus,
+  StopReason,
+} from './base-camera.js';
 export { BaseCamera } from './base-camera.js';
 export type { CameraEventHooks, CameraEventOptions } from './camera-event.js';
 export { CameraEvent, Viewer } from './camera-event.js';

@@ -77,22 +77,19 @@ export function cuesElement(cues: readonly CuePoint[]): Buffer {
 /** The largest SimpleBlock a 4-byte EBML size holds (all ones is reserved: it means unknown). */
 const MAX_BLOCK_SIZE = 2 ** 28 - 2;
 
+/** A SimpleBlock's ID, 4-byte size and block head (track, timestamp offset, flags). */
+const BLOCK_HEAD_BYTES = 9;
+
 /**
- * A SimpleBlock's ID, size and block head (track 1, `offset` ms from its cluster, keyframe), in one buffer.
- * The size always takes 4 bytes (EBML allows a longer size than needed): a fixed layout is written with
- * two native calls, on the path every frame takes.
+ * Writes a SimpleBlock's ID, size and block head (track 1, `offset` ms from its cluster, keyframe) at
+ * `at`. The size always takes 4 bytes (EBML allows a longer size than needed): a fixed layout.
  */
-function simpleBlockHead(frameBytes: number, offset: number): Buffer {
-  const size = 4 + frameBytes;
-  if (size > MAX_BLOCK_SIZE)
-    throw new RangeError(`a frame of ${frameBytes} bytes does not fit a SimpleBlock`);
-  const head = Buffer.allocUnsafe(9);
-  head[0] = ID.SimpleBlock;
-  head.writeUInt32BE(0x10000000 + size, 1); // 0x1 marks a 4-byte size
-  head[5] = 0x81; // track 1
-  head.writeInt16BE(offset, 6);
-  head[8] = 0x80; // keyframe
-  return head;
+function writeSimpleBlockHead(target: Buffer, at: number, frameBytes: number, offset: number): void {
+  target[at] = ID.SimpleBlock;
+  target.writeUInt32BE(0x10000000 + 4 + frameBytes, at + 1); // 0x1 marks a 4-byte size
+  target[at + 5] = 0x81; // track 1
+  target.writeInt16BE(offset, at + 6);
+  target[at + 8] = 0x80; // keyframe
 }
 
 /**
@@ -108,8 +105,9 @@ export class MatroskaMuxer {
   #layout: SegmentLayout | undefined;
   /** Bytes handed out so far: the file offset of whatever comes next. */
   #position = 0;
-  /** The pending cluster's blocks: each frame's block head, then the frame. */
+  /** The pending cluster's frames, and each one's ms from the cluster's timestamp. */
   #pending: Buffer[] = [];
+  #pendingOffsets: number[] = [];
   #pendingBytes = 0;
   #clusterTime = 0;
   #lastTime = -1;
@@ -206,9 +204,12 @@ export class MatroskaMuxer {
   /**
    * Adds a frame; returns the cluster it completed, if it starts a new one. A cluster comes as chunks to
    * write in order (its head, then each frame's block head and the frame itself), so that a second of
-   * frames reaches the disk with one vectored write and is never copied into one buffer.
+   * frames reaches the disk with one vectored write and is never copied into one buffer. A frame only
+   * joins a list here: its block head is made with the others' when the cluster is complete.
    */
   add(jpeg: Buffer, capturedAt: number): Buffer[] | undefined {
+    if (jpeg.length + 4 > MAX_BLOCK_SIZE)
+      throw new RangeError(`a frame of ${jpeg.length} bytes does not fit a SimpleBlock`);
     // Each frame strictly after the one ahead of it in the file: clocks can step back, and two frames can be
     // captured in the same millisecond. Equal timestamps are legal Matroska, but players and muxers (ffmpeg's
     // "non monotonically increasing dts") treat them as an error or drop one of the frames.
@@ -221,9 +222,9 @@ export class MatroskaMuxer {
       completed = this.flush();
     }
     if (this.#pending.length === 0) this.#clusterTime = time;
-    const head = simpleBlockHead(jpeg.length, time - this.#clusterTime);
-    this.#pending.push(head, jpeg);
-    this.#pendingBytes += head.length + jpeg.length;
+    this.#pending.push(jpeg);
+    this.#pendingOffsets.push(time - this.#clusterTime);
+    this.#pendingBytes += BLOCK_HEAD_BYTES + jpeg.length;
     if (this.#lastTime >= 0) this.#lastInterval = time - this.#lastTime;
     this.#lastTime = time;
     this.#frames += 1;
@@ -239,17 +240,22 @@ export class MatroskaMuxer {
       encodeSize(timestamp.length + this.#pendingBytes),
       timestamp,
     ]);
-    const cluster = [head, ...this.#pending];
+    // Every block head of the cluster in one buffer: one allocation per cluster, not one per frame.
+    const frames = this.#pending;
+    const blockHeads = Buffer.allocUnsafe(BLOCK_HEAD_BYTES * frames.length);
+    const cluster: Buffer[] = [head];
+    for (let index = 0; index < frames.length; index += 1) {
+      const at = index * BLOCK_HEAD_BYTES;
+      const frame = frames[index]!;
+      writeSimpleBlockHead(blockHeads, at, frame.length, this.#pendingOffsets[index]!);
+      cluster.push(blockHeads.subarray(at, at + BLOCK_HEAD_BYTES), frame);
+    }
     this.#cues.push({ time: this.#clusterTime, position: this.#position - this.layout.dataStart });
     this.#position += head.length + this.#pendingBytes;
     this.#pending = [];
+    this.#pendingOffsets = [];
     this.#pendingBytes = 0;
     return cluster;
-  }
-
-  /** True when the pending cluster is older than `ms`: time to flush it so that a crash loses less. */
-  pendingSpan(now: number): number {
-    return this.#pending.length === 0 ? 0 : now - this.startTime - this.#clusterTime;
   }
 
   /** The Cues element for a streamed file (a file on disk is finalized by `finalizeSegmentFile`). */

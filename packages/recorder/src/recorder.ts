@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type BaseCamera, delay, type Frame, jpegDimensions, type Viewer } from '@cam/core';
+import type { BaseCamera, CameraHold, Frame } from '@cam/core';
+import { jpegDimensions } from '@cam/core';
 import { RecordingIndex } from './recording-index.js';
 import { enforceRetention, type RetainOptions } from './retention.js';
 import { type FinishedSegment, repairPartFile, SegmentFile } from './segment-file.js';
@@ -14,7 +15,10 @@ export interface RecorderOptions {
   name?: string;
   /** Length of one segment file, seconds. Default 60. */
   segmentSeconds?: number;
-  /** Frames waiting for the disk may hold this many bytes; past it new frames are dropped. Default 32 MiB. */
+  /**
+   * Frames not yet on disk (the cluster being gathered, and clusters waiting for the writer) may hold this
+   * many bytes; past it new frames are dropped. Default 32 MiB.
+   */
   maxQueueBytes?: number;
   /** A cluster (the unit a crash can lose) is written at least this often, ms. Default 1000, at most 2000. */
   flushMs?: number;
@@ -57,13 +61,21 @@ export interface RecorderEvents {
   recovered: [];
 }
 
-type QueueItem = Frame | 'flush';
+/** A cluster's frames, handed to the writer. */
+interface Batch {
+  frames: Frame[];
+  bytes: number;
+}
 
 /**
- * Records a camera to Matroska segments while started. It is a demand of its own (a viewer that always
- * asks), so the camera keeps capturing without other viewers; it takes every frame from the camera's
- * `'frame'` event into a queue bounded by bytes, and one writer drains it, so a slow disk drops frames
- * (counted) instead of slowing anyone.
+ * Records a camera to Matroska segments while started. It is a demand of its own (`camera.keepRunning()`),
+ * so the camera keeps capturing without other viewers; it takes every frame from the camera's `'frame'`
+ * event into the cluster being gathered, hands each complete cluster to one writer, and bounds what waits
+ * by bytes, so a slow disk drops frames (counted) instead of slowing anyone.
+ *
+ * A frame's own cost is kept to a push onto an array: at 30 frames a second, code runs cold (its caches
+ * emptied between frames), so every function a frame passes through costs microseconds. Everything else
+ * (the size check, the segment it goes to, its block head) is done once per cluster, in one loop.
  */
 export class Recorder extends EventEmitter<RecorderEvents> {
   readonly camera: BaseCamera;
@@ -82,19 +94,38 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   #framesWritten = 0;
   #framesDropped = 0;
   #bytes = 0;
-  #queue: QueueItem[] = [];
-  #queueBytes = 0;
+  /** The frames of the cluster being gathered, oldest first, and their bytes. */
+  #batch: Frame[] = [];
+  #batchBytes = 0;
+  /** Clusters handed to the writer and not yet written (the one being written included), and their bytes. */
+  #queue: Batch[] = [];
+  #queuedBytes = 0;
   #draining: Promise<void> | undefined;
   #segment: SegmentFile | undefined;
   #segmentBytesCounted = 0;
   /** The size of the segment being written: its track has one size, so a new size starts a new segment. */
   #segmentWidth: number | undefined;
   #segmentHeight: number | undefined;
-  #viewer: Viewer | undefined;
+  #hold: CameraHold | undefined;
   #stop: AbortController | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
-  readonly #onFrame = (frame: Frame) => this.#enqueue(frame);
+
+  /** Every frame the camera publishes while started: gathered into the next cluster, or dropped (counted). */
+  readonly #onFrame = (frame: Frame): void => {
+    if (
+      this.#status !== 'recording' ||
+      this.#batchBytes + this.#queuedBytes + frame.data.length > this.#maxQueueBytes
+    ) {
+      this.#framesDropped += 1;
+      return;
+    }
+    // The same rule as the muxer's: a cluster spans less than flushMs.
+    if (this.#batch.length > 0 && frame.capturedAt - this.#batch[0]!.capturedAt >= this.#flushMs)
+      this.#submitBatch();
+    this.#batch.push(frame);
+    this.#batchBytes += frame.data.length;
+  };
 
   constructor(camera: BaseCamera, options: RecorderOptions) {
     super();
@@ -136,8 +167,12 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     await this.#prepare();
     if (!this.#stop) return; // stopped meanwhile
     this.camera.on('frame', this.#onFrame);
-    this.#keepCameraRunning(this.#stop.signal);
-    this.#flushTimer = setInterval(() => this.#push('flush', 0), this.#flushMs / 2).unref();
+    this.#hold = this.camera.keepRunning();
+    // Frames that stop coming (a failed or slow camera) must not hold a cluster back: a crash would lose it.
+    this.#flushTimer = setInterval(() => {
+      const first = this.#batch[0];
+      if (first && Date.now() - first.capturedAt >= this.#flushMs) this.#submitBatch();
+    }, this.#flushMs / 2).unref();
   }
 
   /** Stops recording: finishes the current segment (sync + rename) and releases the camera. */
@@ -146,10 +181,11 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.#stop.abort();
     this.#stop = undefined;
     this.camera.off('frame', this.#onFrame);
-    this.#viewer?.close();
-    this.#viewer = undefined;
+    this.#hold?.release();
+    this.#hold = undefined;
     clearInterval(this.#flushTimer);
     clearTimeout(this.#retryTimer);
+    if (this.#batch.length > 0) this.#submitBatch();
     while (this.#draining) await this.#draining;
     if (this.#segment) {
       const segment = this.#segment;
@@ -160,23 +196,6 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     }
     this.#status = 'stopped';
     this.#reason = undefined;
-  }
-
-  /** Asks for frames for as long as it records: the demand that keeps the camera capturing. */
-  async #keepCameraRunning(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        this.#viewer ??= this.camera.subscribe('recorder');
-        await this.#viewer.next();
-      } catch (error) {
-        if (signal.aborted) return;
-        // A closed camera never comes back: what was recorded stays, and stop() finishes the segment.
-        if ((error as { code?: unknown }).code === 'CAMERA_CLOSED') return;
-        if (this.#viewer?.closed) this.#viewer = undefined;
-        // The camera failed: ask again later; the camera's own retry delay applies.
-        await delay(1000, signal).catch(() => {});
-      }
-    }
   }
 
   async #prepare(): Promise<void> {
@@ -215,70 +234,51 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     if (deleted.length > 0) this.emit('deleted', deleted);
   }
 
-  #enqueue(frame: Frame): void {
-    if (this.#status !== 'recording' || this.#queueBytes + frame.data.length > this.#maxQueueBytes) {
-      this.#framesDropped += 1;
-      return;
-    }
-    this.#push(frame, frame.data.length);
-  }
-
-  #push(item: QueueItem, bytes: number): void {
-    if (this.#status !== 'recording') return;
-    if (item === 'flush' && this.#queue.at(-1) === 'flush') return; // a stuck disk must not pile these up
-    if (item !== 'flush' && this.#draining === undefined && this.#queue.length === 0) {
-      // The writer is idle: the usual frame only joins the pending cluster, which is done here and now.
-      // Only a frame that needs I/O (a cluster or a segment to write) starts the writer: the per-frame
-      // path makes no promise and runs little code.
-      const writing = this.#writeNow(item);
-      if (writing) this.#startDrain(writing);
-      return;
-    }
-    this.#queue.push(item);
-    this.#queueBytes += bytes;
+  /** Hands the cluster gathered so far to the writer. */
+  #submitBatch(): void {
+    this.#queue.push({ frames: this.#batch, bytes: this.#batchBytes });
+    this.#queuedBytes += this.#batchBytes;
+    this.#batch = [];
+    this.#batchBytes = 0;
     if (this.#draining === undefined) this.#startDrain();
   }
 
-  #startDrain(writing?: Promise<void>): void {
-    this.#draining = this.#drain(writing).finally(() => {
+  #startDrain(): void {
+    this.#draining = this.#drain().finally(() => {
       this.#draining = undefined;
       // Something queued after the writer's last look at the queue, before this ran: go on with it.
       if (this.#queue.length > 0 && this.#status === 'recording') this.#startDrain();
     });
   }
 
-  /** Writes `frame`, catching a failure; returns the I/O still under way, if any. */
-  #writeNow(frame: Frame): Promise<void> | undefined {
-    try {
-      return this.#write(frame)?.catch((error: Error) => this.#fail('write', error));
-    } catch (error) {
-      this.#fail('write', error as Error);
-      return undefined;
-    }
-  }
-
-  /** The writer: waits for `writing` (a frame's I/O begun by {@link #push}), then empties the queue. */
-  async #drain(writing?: Promise<void>): Promise<void> {
-    if (writing) {
-      await writing;
-      this.#countBytes();
-    }
+  /** The writer: writes the queued clusters in order, until the queue is empty or recording fails. */
+  async #drain(): Promise<void> {
     while (this.#queue.length > 0 && this.#status === 'recording') {
-      const item = this.#queue.shift()!;
-      if (item !== 'flush') this.#queueBytes -= item.data.length;
+      const batch = this.#queue[0]!;
+      let done = 0;
       try {
-        if (item === 'flush') await this.#segment?.flushIfOlder(Date.now(), this.#flushMs);
-        else await this.#write(item);
+        for (const frame of batch.frames) {
+          const writing = this.#write(frame);
+          if (writing) await writing;
+          done += 1;
+        }
+        await this.#segment?.flush(); // the batch is one cluster: on disk now
       } catch (error) {
+        this.#framesDropped += batch.frames.length - done;
         this.#fail('write', error as Error);
+      }
+      // #fail has emptied the queue, this batch included, and taken its bytes off.
+      if (this.#queue[0] === batch) {
+        this.#queue.shift();
+        this.#queuedBytes -= batch.bytes;
       }
       this.#countBytes();
     }
   }
 
   /**
-   * Adds `frame` to the segment: synchronously (returns undefined) when it only joins the pending
-   * cluster, else returns the I/O (a completed cluster, or a new segment).
+   * Adds `frame` to the segment: synchronously (returns undefined) when it only joins the segment's
+   * pending cluster, else returns the I/O (a completed cluster, or a new segment).
    */
   #write(frame: Frame): Promise<void> | undefined {
     const size = jpegDimensions(frame.data);
@@ -336,9 +336,15 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     // Node's own messages begin with the code already ("ENOSPC: no space left on device, write").
     const message = code && !error.message.startsWith(code) ? `${code} ${error.message}` : error.message;
     this.#reason = `${operation} failed in ${this.cameraDir}: ${message}`;
-    this.#framesDropped += this.#queue.filter((item) => item !== 'flush').length;
+    // What waits is lost: the cluster being gathered, and the clusters queued (the one being written has
+    // counted its own unwritten frames).
+    const writing = this.#draining === undefined ? undefined : this.#queue[0];
+    for (const batch of this.#queue) if (batch !== writing) this.#framesDropped += batch.frames.length;
+    this.#framesDropped += this.#batch.length;
     this.#queue = [];
-    this.#queueBytes = 0;
+    this.#queuedBytes = 0;
+    this.#batch = [];
+    this.#batchBytes = 0;
     // The half-written segment stays a `.part`: the retry repairs it like a crash's.
     const segment = this.#segment;
     this.#segment = undefined;

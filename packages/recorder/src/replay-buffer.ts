@@ -21,7 +21,32 @@ export class ReplayBuffer {
   #frames: Frame[] = [];
   #head = 0;
   #bytes = 0;
-  readonly #onFrame = (frame: Frame) => this.#add(frame);
+  /** Every frame the camera publishes. It runs cold, 30 times a second: locals, no getter, no extra call. */
+  readonly #onFrame = (frame: Frame): void => {
+    const frames = this.#frames;
+    frames.push(frame);
+    let bytes = this.#bytes + frame.data.length;
+    let head = this.#head;
+    while (
+      frames.length - head > 1 &&
+      (bytes > this.#maxBytes || frame.capturedAt - frames[head]!.capturedAt > this.#maxMs)
+    ) {
+      bytes -= frames[head]!.data.length;
+      frames[head] = undefined as unknown as Frame; // let it be collected now
+      head += 1;
+    }
+    this.#bytes = bytes;
+    this.#head = head;
+    // A single frame over the byte bound is not kept either.
+    if (bytes > this.#maxBytes) {
+      this.#frames = [];
+      this.#head = 0;
+      this.#bytes = 0;
+    } else if (head > 1024 && head * 2 > frames.length) {
+      this.#frames = frames.slice(head);
+      this.#head = 0;
+    }
+  };
 
   constructor(camera: BaseCamera, options: ReplayBufferOptions) {
     if (!(options.replaySeconds > 0))
@@ -85,29 +110,6 @@ export class ReplayBuffer {
   /** {@link frames} at their original pace (times `speed`): pause and rewind of a live view. */
   framesFrom(time: number, options: { speed?: number; signal?: AbortSignal } = {}): AsyncGenerator<Frame> {
     return pace(this.frames(time), options.speed, options.signal);
-  }
-
-  #add(frame: Frame): void {
-    this.#frames.push(frame);
-    this.#bytes += frame.data.length;
-    while (
-      this.size > 1 &&
-      (this.#bytes > this.#maxBytes || frame.capturedAt - this.#frames[this.#head]!.capturedAt > this.#maxMs)
-    ) {
-      this.#bytes -= this.#frames[this.#head]!.data.length;
-      this.#frames[this.#head] = undefined as unknown as Frame; // let it be collected now
-      this.#head += 1;
-    }
-    // A single frame over the byte bound is not kept either.
-    if (this.#bytes > this.#maxBytes) {
-      this.#frames = [];
-      this.#head = 0;
-      this.#bytes = 0;
-    }
-    if (this.#head > 1024 && this.#head * 2 > this.#frames.length) {
-      this.#frames = this.#frames.slice(this.#head);
-      this.#head = 0;
-    }
   }
 
   /** The first kept index whose frame satisfies `test` (which must be monotonic), or the end. */

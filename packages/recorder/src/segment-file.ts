@@ -101,9 +101,9 @@ export class SegmentFile {
     return cluster && this.#write(cluster);
   }
 
-  /** Writes the pending cluster if it has waited `maxMs` or more: bounds what a crash can lose. */
-  async flushIfOlder(now: number, maxMs: number): Promise<void> {
-    if (this.#muxer.pendingSpan(now) >= maxMs) await this.#writeCluster();
+  /** Writes the pending cluster now, if there is one: what a crash can lose ends here. */
+  async flush(): Promise<void> {
+    await this.#writeCluster();
   }
 
   async finish(): Promise<FinishedSegment> {
