@@ -7,10 +7,13 @@ import type { CameraConfig, ServerConfig } from './config.js';
 export const DEFAULT_REPLAY_BYTES = 64 * 1024 * 1024;
 /**
  * A recording camera keeps at least this much in memory even without `replaySeconds`: the segment being
- * written reaches the disk a cluster (up to 2 s) at a time, so a `?at=` stream that catches up with the
- * files plays the last seconds from memory, then joins live without a gap.
+ * written reaches the disk a cluster (1 s, the recorder's default) at a time, so a `?at=` stream that
+ * catches up with the files plays the last seconds from memory, then joins live without a gap. A cluster
+ * and its write, with room for a slow disk, and no more: every frame held this long outlives V8's young
+ * generation, and at 5 s the old-generation GC of the held frames made recording cost 1.25-1.37x the CPU
+ * of not recording (`pnpm bench`, `recording`; 1.1x at 0.5 s).
  */
-const BRIDGE_MS = 5000;
+const BRIDGE_MS = 2500;
 const BRIDGE_BYTES = 16 * 1024 * 1024;
 
 /** @cam/recorder, which the server loads only when a camera records or keeps a replay. */
