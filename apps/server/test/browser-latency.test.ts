@@ -78,8 +78,11 @@ function displayLags(changes: { at: number; rgb: number[] }[], captures: Capture
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 describe('Chromium shows the newest frame', () => {
+  // Once more when it misses: it reads wall-clock lags, and a machine stalled for seconds (seen in CI under
+  // load: one lag of 3 s among eight under 360 ms) fails it without the stream being late.
   test('at 1 fps each frame is on screen before the next one is captured', {
     timeout: 60_000,
+    retry: 1,
   }, async (ctx) => {
     if (!requireTool(CHROMIUM, INSTALL)) ctx.skip(missingToolNote(CHROMIUM, INSTALL));
     expect(Object.keys(FRAME_COLOURS)).toHaveLength(3);

@@ -151,9 +151,8 @@ describe('/metrics', () => {
     ];
     await Promise.all([...front, ...back].map((stream) => stream.waitForParts(2)));
     // The server's first scrape loads express and prom-client (src/app.ts, "loaded on first use"): on a
-    // loaded machine that blocks its event loop for a few hundred ms, in which no frame can arrive, and
-    // the rate of that one scrape reads 0, as for a camera whose frames stopped. The steady state is what
-    // this test reads.
+    // loaded machine that holds its event loop for a moment, in which no frame can arrive. The steady
+    // state is what this test reads.
     await scrapeMetrics(url);
     await sleep(1500);
 

@@ -523,7 +523,9 @@ export abstract class BaseCamera extends EventEmitter<CameraEvents> {
 
   #currentFps(): number {
     if (this.#status !== 'running' || !this.#frameInterval || this.#lastFrameAt === undefined) return 0;
-    if (Date.now() - this.#lastFrameAt > 2 * this.#frameInterval) return 0; // frames have stopped
+    // Frames have stopped: none for twice the interval, and for a second at least, since a process busy for
+    // a moment (loading a module on a first request, a long GC) has not seen frames that were on time.
+    if (Date.now() - this.#lastFrameAt > Math.max(2 * this.#frameInterval, 1000)) return 0;
     return 1000 / this.#frameInterval;
   }
 

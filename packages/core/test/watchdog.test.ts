@@ -214,8 +214,8 @@ describe('with fake timers', () => {
   });
 
   describe('fps', () => {
-    test('falls to 0 once no frame has come for twice the average interval', async () => {
-      const camera = new FaultyCamera('hang', { interval: 100 });
+    test('falls to 0 once no frame has come for twice the average interval, and 1 s at least', async () => {
+      const camera = new FaultyCamera('hang', { interval: 100, stallTimeout: 10_000 });
       camera.framesBeforeHang = 12;
       const viewer = camera.subscribe();
       for (let i = 0; i < 12; i++) {
@@ -224,10 +224,26 @@ describe('with fake timers', () => {
         await next;
       }
       expect(camera.state.fps).toBeCloseTo(10, 5);
-      await advance(200);
+      await advance(1000); // past twice the interval, but a busy process may just not have seen frames
       expect(camera.state.fps).toBeCloseTo(10, 5);
       await advance(1);
       expect(camera.state.status).toBe('running');
+      expect(camera.state.fps).toBe(0);
+    });
+
+    test('a slow camera falls to 0 after twice its interval', async () => {
+      const camera = new FaultyCamera('hang', { interval: 800, stallTimeout: 10_000 });
+      camera.framesBeforeHang = 4;
+      const viewer = camera.subscribe();
+      for (let i = 0; i < 4; i++) {
+        const next = viewer.next();
+        await advance(800);
+        await next;
+      }
+      expect(camera.state.fps).toBeCloseTo(1.25, 5);
+      await advance(1600);
+      expect(camera.state.fps).toBeCloseTo(1.25, 5);
+      await advance(1);
       expect(camera.state.fps).toBe(0);
     });
 

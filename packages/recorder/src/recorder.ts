@@ -25,8 +25,9 @@ export interface RecorderOptions {
   /** After a write error, try again this often, ms. Default 5000. */
   retryMs?: number;
   /**
-   * Recording starts (and resumes after an error) only with at least this much free space, so that a full
-   * disk does not flap between error and recording. Default 256 KiB.
+   * Recording starts (and resumes after an error) only with at least this much free space, and with room
+   * for two of the largest clusters seen so far, so that a full disk does not flap between error and
+   * recording (repairing the cut segment frees the cluster whose write failed). Default 256 KiB.
    */
   minStartFreeBytes?: number;
   retain?: RetainOptions;
@@ -97,6 +98,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   /** The frames of the cluster being gathered, oldest first, and their bytes. */
   #batch: Frame[] = [];
   #batchBytes = 0;
+  /** The most bytes one cluster has held: what resuming after a full disk needs room for (twice). */
+  #largestBatchBytes = 0;
   /** Clusters handed to the writer and not yet written (the one being written included), and their bytes. */
   #queue: Batch[] = [];
   #queuedBytes = 0;
@@ -208,10 +211,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       await this.#applyRetention();
       const space = await statfs(this.cameraDir);
       const free = space.bavail * space.bsize;
-      if (free < this.#minStartFreeBytes) {
-        const error: NodeJS.ErrnoException = new Error(
-          `${free} bytes free, waiting for ${this.#minStartFreeBytes}`,
-        );
+      const needed = Math.max(this.#minStartFreeBytes, 2 * this.#largestBatchBytes);
+      if (free < needed) {
+        const error: NodeJS.ErrnoException = new Error(`${free} bytes free, waiting for ${needed}`);
         error.code = 'ENOSPC';
         throw error;
       }
@@ -236,6 +238,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
 
   /** Hands the cluster gathered so far to the writer. */
   #submitBatch(): void {
+    this.#largestBatchBytes = Math.max(this.#largestBatchBytes, this.#batchBytes);
     this.#queue.push({ frames: this.#batch, bytes: this.#batchBytes });
     this.#queuedBytes += this.#batchBytes;
     this.#batch = [];

@@ -178,7 +178,9 @@ export async function repairPartFile(partPath: string): Promise<FinishedSegment 
       if (last) {
         const frames = await readCluster(handle, header, last.position);
         const lastFrame = frames.at(-1)!;
-        const interval = frames.length > 1 ? lastFrame.capturedAt - frames.at(-2)!.capturedAt : 0;
+        // The last frame lasts as long as the one before it; a lone frame 1 ms, as the muxer gives it: a
+        // Duration of 0 reads as no duration at all to players.
+        const interval = frames.length > 1 ? lastFrame.capturedAt - frames.at(-2)!.capturedAt : 1;
         const durationMs = lastFrame.capturedAt - header.startTime + interval;
         let count = 0;
         // Counting frames means reading every cluster once: repair is rare, and this keeps the report exact.

@@ -88,3 +88,19 @@ test('an unfinished .part is readable up to its last flushed cluster, and repair
   expect(Math.abs(after.duration - lastTime)).toBeLessThanOrEqual(1 / 30 + 0.005);
   expect(await decodeAll(join(dir, 'seg.mkv'))).toBe(before.packetTimes.length);
 });
+
+test('a .part cut after one frame repairs to a segment with a duration, not 0', async () => {
+  const dir = await tempDir();
+  const [start] = captureTimes(1);
+  const segment = await SegmentFile.create(join(dir, 'seg.mkv'), testJpeg(1), start!);
+  await segment.add(testJpeg(1), start!);
+  await segment.add(testJpeg(2), start! + 1500); // completes the first cluster: one frame reaches the disk
+  await segment.abandon(); // the second frame's cluster is lost, as in a crash
+
+  const repaired = await repairPartFile(join(dir, 'seg.mkv.part'));
+  expect(repaired).toMatchObject({ frames: 1, startTime: start, endTime: start! + 1 });
+  const probed = await probe(join(dir, 'seg.mkv'));
+  expect(probed.packetTimes).toHaveLength(1);
+  expect(probed.duration).toBeGreaterThan(0);
+  expect(await decodeAll(join(dir, 'seg.mkv'))).toBe(1);
+});
