@@ -7,6 +7,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { vi } from 'vitest';
 
 /** One tab, driven the same way in every engine. */
 export interface EnginePage {
@@ -162,7 +163,8 @@ export function webkitEngine(): Engine {
       detached: true,
     });
     children.push(driver);
-    await listening(port, 10_000);
+    // A driver just started takes a moment to listen; webdriverio would give up at once.
+    await vi.waitFor(() => connectOnce(port), { timeout: 10_000, interval: 50 });
     const { remote } = await import('webdriverio');
     return remote({
       hostname: '127.0.0.1',
@@ -250,22 +252,15 @@ function startXvfb(children: ChildProcess[]): Promise<string> {
   });
 }
 
-/** Resolves once something accepts connections on 127.0.0.1:`port` (a driver just started takes a moment). */
-async function listening(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const accepted = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      const done = (ok: boolean) => {
-        socket.destroy();
-        resolve(ok);
-      };
-      socket.once('connect', () => done(true)).once('error', () => done(false));
+/** Connects to 127.0.0.1:`port` once: rejects while nothing listens there. */
+function connectOnce(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('error', reject).once('connect', () => {
+      socket.destroy();
+      resolve();
     });
-    if (accepted) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
-    await sleep(50);
-  }
+  });
 }
 
 function freePort(): Promise<number> {
