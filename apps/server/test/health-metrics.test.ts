@@ -244,6 +244,9 @@ describe('a camera whose frame files disappear after the start', () => {
     timeout: 15_000,
   }, async () => {
     const { proc, port, url, backFrames } = await startTwoCameras({ frontFps: 10, backFps: 5 });
+    // /readyz is read below within the 1 s before the camera's retry; its first request loads express
+    // (src/app.ts, "loaded on first use"), which on a loaded machine can take most of that second.
+    expect((await getJson(`${url}/readyz`)).status).toBe(200);
     for (const file of backFrames) rmSync(file);
 
     // A snapshot starts the camera, whose driver cannot read its files.
