@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -41,9 +41,13 @@ export interface StreamScenario {
   warmupSeconds: number;
   /** The measurement window of each run. */
   windowSeconds: number;
-  /** Each round measures every server in `servers`, in this order, back to back. */
+  /**
+   * Each round measures every server in `servers`, in this order, back to back; with `together`, all of
+   * them at once over the same window (see {@link runTogether}).
+   */
   rounds: number;
   servers: ServerKind[];
+  together?: boolean;
   /** Servers measured once, at the end of the first round (for scale, not checked). */
   once?: ServerKind[];
 }
@@ -122,15 +126,20 @@ const FILES_NEEDED = 4096;
  * too few for 1000 viewers; a child that needs more goes through `sh -c 'ulimit -n ...; exec node'`,
  * which raises its soft limit as far as the hard limit allows (Node cannot raise its own).
  */
-function nodeStart(execArgv: string[]): StartOptions {
+function nodeStart(execArgv: string[], cpus?: string): StartOptions {
   const limits = fileLimits();
-  if (!limits || limits.soft >= FILES_NEEDED || limits.hard <= limits.soft) return { execArgv };
-  const files = Math.min(limits.hard, FILES_NEEDED);
-  return {
-    execPath: '/bin/sh',
-    execArgv: ['-c', `ulimit -n ${files} && exec "$0" "$@"`, process.execPath, ...execArgv],
-  };
+  const raise = limits && limits.soft < FILES_NEEDED && limits.hard > limits.soft;
+  const pin = cpus !== undefined && TASKSET !== undefined;
+  if (!raise && !pin) return { execArgv };
+  const commands = [
+    ...(raise ? [`ulimit -n ${Math.min(limits.hard, FILES_NEEDED)}`] : []),
+    `exec ${pin ? `${TASKSET} -c ${cpus} ` : ''}"$0" "$@"`,
+  ];
+  return { execPath: '/bin/sh', execArgv: ['-c', commands.join(' && '), process.execPath, ...execArgv] };
 }
+
+/** util-linux's taskset, to pin a process to CPUs; undefined where it is missing. */
+const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((path) => existsSync(path));
 
 /** apps/server's entry point, as `pnpm --filter server start` runs it. */
 const SERVER_MAIN = new URL('dist/main.js', import.meta.resolve('@cam/server/package.json'));
@@ -156,6 +165,7 @@ export async function startCamServer(
   cameras: unknown[],
   params: Pick<ServerParams, 'idleTimeout' | 'host'>,
   execArgv: string[] = [],
+  cpus?: string,
 ) {
   const host = params.host ?? '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), 'cam-bench-'));
@@ -169,7 +179,10 @@ export async function startCamServer(
       cameras,
     }),
   );
-  const start = nodeStart([...execArgv, '--import', new URL('./shipped-server.js', import.meta.url).href]);
+  const start = nodeStart(
+    [...execArgv, '--import', new URL('./shipped-server.js', import.meta.url).href],
+    cpus,
+  );
   try {
     const server = await Child.start<ServerInfo>(SERVER_MAIN, ['--config', config], {
       ...start,
@@ -203,7 +216,12 @@ const RECORDINGS_DIR = join(tmpdir(), 'cam-bench-recordings');
  * The shipped server serving the benchmark's camera as a local driver file (bench-driver.js); with
  * `record`, the camera is also recorded (60 s segments, at most 200 MB kept).
  */
-export function startShippedServer(params: ServerParams, execArgv: string[] = [], record = false) {
+export function startShippedServer(
+  params: ServerParams,
+  execArgv: string[] = [],
+  record = false,
+  cpus?: string,
+) {
   if (record) rmSync(RECORDINGS_DIR, { recursive: true, force: true });
   const camera = {
     id: 'bench',
@@ -211,30 +229,38 @@ export function startShippedServer(params: ServerParams, execArgv: string[] = []
     options: { fps: params.fps, frameSize: params.frameSize },
     ...(record ? { record: { dir: RECORDINGS_DIR, segmentSeconds: 60, retain: { maxBytes: 200e6 } } } : {}),
   };
-  return startCamServer([camera], params, execArgv);
+  return startCamServer([camera], params, execArgv, cpus);
 }
 
-function startServer(kind: ServerKind, params: ServerParams, execArgv: string[] = []) {
+/** A server of `kind`; pinned to `cpus` (a taskset list) when given. */
+function startServer(kind: ServerKind, params: ServerParams, execArgv: string[] = [], cpus?: string) {
   const args = (extra: Partial<ServerParams> = {}) => [JSON.stringify({ ...params, ...extra })];
   switch (kind) {
     case 'server':
-      return startShippedServer(params, execArgv);
+      return startShippedServer(params, execArgv, false, cpus);
     case 'server-recording':
-      return startShippedServer(params, execArgv, true);
+      return startShippedServer(params, execArgv, true, cpus);
     case 'handler':
-      return Child.start<ServerInfo>('./handler-server.js', args(), nodeStart(execArgv));
+      return Child.start<ServerInfo>('./handler-server.js', args(), nodeStart(execArgv, cpus));
     case 'handler-unlimited':
-      return Child.start<ServerInfo>('./handler-server.js', args({ maxUnsentBytes: 0 }), nodeStart(execArgv));
+      return Child.start<ServerInfo>(
+        './handler-server.js',
+        args({ maxUnsentBytes: 0 }),
+        nodeStart(execArgv, cpus),
+      );
     case 'floor':
-      return Child.start<ServerInfo>('./floor-server.js', args(), nodeStart(execArgv));
+      return Child.start<ServerInfo>('./floor-server.js', args(), nodeStart(execArgv, cpus));
     case 'floor-raw':
-      return Child.start<ServerInfo>('./floor-server.js', args({ raw: true }), nodeStart(execArgv));
+      return Child.start<ServerInfo>('./floor-server.js', args({ raw: true }), nodeStart(execArgv, cpus));
   }
 }
 
-/** A load generator; inside `namespace` when given (ip netns exec), for viewers behind the slow link. */
-export function startLoad(namespace?: string) {
-  if (!namespace) return Child.start('./load.js', [], nodeStart([]));
+/**
+ * A load generator; inside `namespace` when given (ip netns exec), for viewers behind the slow link;
+ * pinned to `cpus` when given.
+ */
+export function startLoad(namespace?: string, cpus?: string) {
+  if (!namespace) return Child.start('./load.js', [], nodeStart([], cpus));
   return Child.start('./load.js', [], {
     execPath: 'ip',
     execArgv: ['netns', 'exec', namespace, process.execPath],
@@ -291,16 +317,77 @@ export async function runStream(
   options: BenchOptions,
   slowLink?: SlowLink,
 ): Promise<StreamRun> {
-  const host = slowLink?.serverAddress ?? '127.0.0.1';
-  const server = await startServer(kind, {
-    fps: scenario.fps,
-    frameSize: options.frameSize,
-    idleTimeout: 10_000,
-    host,
-  });
-  const load = await startLoad();
-  const slowLoad = slowLink && scenario.slow > 0 ? await startLoad(slowLink.namespace) : undefined;
+  const run = await connectViewers(scenario, kind, options, slowLink);
   try {
+    await sleep(scenario.warmupSeconds * 1000);
+    return await measureWindow(run, scenario.windowSeconds);
+  } finally {
+    await tearDown(run);
+  }
+}
+
+/**
+ * Several servers in one scenario at once: each with fresh processes and its own load generator, then one
+ * warm-up and one measured window for all. Each server's CPU is its own threads' run time, as in
+ * {@link runStream}; what changes is that the machine's state (another VM's load, the CPU's clock, the
+ * kernel's writeback) is the same for all of them. Measured one after the other, 15 s apart, the same
+ * server's CPU per frame varied by a third between runs on this 2-core machine, far more than the
+ * difference a ratio like recording/not recording looks for. Servers start in the order given (the first
+ * has the longest warm-up): callers alternate it between rounds.
+ */
+export async function runTogether(
+  scenario: StreamScenario,
+  kinds: readonly ServerKind[],
+  options: BenchOptions,
+): Promise<StreamRun[]> {
+  const runs: ConnectedRun[] = [];
+  const placement = togetherPlacement();
+  try {
+    for (const kind of kinds) runs.push(await connectViewers(scenario, kind, options, undefined, placement));
+    await sleep(scenario.warmupSeconds * 1000);
+    return await Promise.all(runs.map((run) => measureWindow(run, scenario.windowSeconds)));
+  } finally {
+    await Promise.all(runs.map(tearDown));
+  }
+}
+
+/**
+ * Where {@link runTogether} runs its processes: every server on the last CPU, the load generators on the
+ * others. Left to the scheduler, the server started first tended to keep a CPU to itself while the other
+ * shared one with a load generator, and which server started first moved a round's ratio by a fifth.
+ * Undefined (no pinning) with one CPU or without taskset.
+ */
+function togetherPlacement(): { servers: string; loads: string } | undefined {
+  const cpus = availableParallelism();
+  if (cpus < 2 || TASKSET === undefined) return undefined;
+  return { servers: String(cpus - 1), loads: cpus === 2 ? '0' : `0-${cpus - 2}` };
+}
+
+/** A server and its load generators, viewers connected. */
+interface ConnectedRun {
+  kind: ServerKind;
+  server: Awaited<ReturnType<typeof startServer>>;
+  load: Awaited<ReturnType<typeof startLoad>>;
+  slowLoad: Awaited<ReturnType<typeof startLoad>> | undefined;
+  connect: ConnectResult;
+  slowConnect: ConnectResult | undefined;
+}
+
+async function connectViewers(
+  scenario: StreamScenario,
+  kind: ServerKind,
+  options: BenchOptions,
+  slowLink?: SlowLink,
+  placement?: { servers: string; loads: string },
+): Promise<ConnectedRun> {
+  const host = slowLink?.serverAddress ?? '127.0.0.1';
+  const params = { fps: scenario.fps, frameSize: options.frameSize, idleTimeout: 10_000, host };
+  const server = await startServer(kind, params, [], placement?.servers);
+  let load: ConnectedRun['load'] | undefined;
+  let slowLoad: ConnectedRun['slowLoad'];
+  try {
+    load = await startLoad(undefined, placement?.loads);
+    slowLoad = slowLink && scenario.slow > 0 ? await startLoad(slowLink.namespace) : undefined;
     if (slowLoad) await server.call('sampleQueues');
     const connectParams = { port: server.info.port, host, batch: 25, batchEveryMs: 20, timeoutMs: 20_000 };
     const connect = await load.call<ConnectResult>('connect', {
@@ -312,62 +399,71 @@ export async function runStream(
       viewers: scenario.slow,
       localAddresses: slowLink!.viewerAddresses,
     });
-    await sleep(scenario.warmupSeconds * 1000);
-
-    const statsBefore = await server.call<ServerStats>('stats');
-    const rss = rssSampler(server.pid);
-    const kernel = slowConnect ? kernelQueueSampler(server.info.port, slowConnect.ports) : undefined;
-    const cpu0 = cpuMs(server.pid);
-    const stat0 = statCpu(server.pid);
-    const clientCpu0 = cpuMs(load.pid);
-    const t0 = performance.now();
-    await Promise.all([load.call('mark'), slowLoad?.call('mark')]);
-    await sleep(scenario.windowSeconds * 1000);
-    const [report, slowReport] = await Promise.all([
-      load.call<LoadReport>('report'),
-      slowLoad?.call<LoadReport>('report'),
-    ]);
-    report.slow = slowReport?.fast;
-    const cpu1 = cpuMs(server.pid);
-    const stat1 = statCpu(server.pid);
-    const clientCpu1 = cpuMs(load.pid);
-    const t1 = performance.now();
-    const statsAfter = await server.call<ServerStats>('stats');
-
-    const elapsed = t1 - t0;
-    const frames = report.fast.frames + (report.slow?.frames ?? 0);
-    const framesCaptured = (stats: ServerStats) => Number(stats.framesCaptured);
-    return {
-      server: kind,
-      connect: slowConnect
-        ? {
-            ...connect,
-            failed: connect.failed + slowConnect.failed,
-            errors: [...connect.errors, ...slowConnect.errors],
-          }
-        : connect,
-      load: report,
-      cameraFps: ((framesCaptured(statsAfter) - framesCaptured(statsBefore)) * 1000) / elapsed,
-      cpu: {
-        ms: cpu1 - cpu0,
-        percentOfCore: ((cpu1 - cpu0) / elapsed) * 100,
-        perFrameUs: frames > 0 ? ((cpu1 - cpu0) * 1000) / frames : Number.NaN,
-        userMs: stat1.userMs - stat0.userMs,
-        systemMs: stat1.systemMs - stat0.systemMs,
-      },
-      clientCpuPercent: ((clientCpu1 - clientCpu0) / elapsed) * 100,
-      rss: rss.stop(),
-      queues: statsAfter.queues,
-      kernel: kernel?.stop(),
-    };
-  } finally {
-    await Promise.all([
-      load.call('close').catch(() => undefined),
-      slowLoad?.call('close').catch(() => undefined),
-    ]);
-    await Promise.all([load.stop(), slowLoad?.stop()]);
+    return { kind, server, load, slowLoad, connect, slowConnect };
+  } catch (error) {
+    await Promise.all([load?.stop(), slowLoad?.stop()]);
     await server.stop();
+    throw error;
   }
+}
+
+async function measureWindow(run: ConnectedRun, windowSeconds: number): Promise<StreamRun> {
+  const { server, load, slowLoad, connect, slowConnect } = run;
+  const statsBefore = await server.call<ServerStats>('stats');
+  const rss = rssSampler(server.pid);
+  const kernel = slowConnect ? kernelQueueSampler(server.info.port, slowConnect.ports) : undefined;
+  const cpu0 = cpuMs(server.pid);
+  const stat0 = statCpu(server.pid);
+  const clientCpu0 = cpuMs(load.pid);
+  const t0 = performance.now();
+  await Promise.all([load.call('mark'), slowLoad?.call('mark')]);
+  await sleep(windowSeconds * 1000);
+  const [report, slowReport] = await Promise.all([
+    load.call<LoadReport>('report'),
+    slowLoad?.call<LoadReport>('report'),
+  ]);
+  report.slow = slowReport?.fast;
+  const cpu1 = cpuMs(server.pid);
+  const stat1 = statCpu(server.pid);
+  const clientCpu1 = cpuMs(load.pid);
+  const t1 = performance.now();
+  const statsAfter = await server.call<ServerStats>('stats');
+
+  const elapsed = t1 - t0;
+  const frames = report.fast.frames + (report.slow?.frames ?? 0);
+  const framesCaptured = (stats: ServerStats) => Number(stats.framesCaptured);
+  return {
+    server: run.kind,
+    connect: slowConnect
+      ? {
+          ...connect,
+          failed: connect.failed + slowConnect.failed,
+          errors: [...connect.errors, ...slowConnect.errors],
+        }
+      : connect,
+    load: report,
+    cameraFps: ((framesCaptured(statsAfter) - framesCaptured(statsBefore)) * 1000) / elapsed,
+    cpu: {
+      ms: cpu1 - cpu0,
+      percentOfCore: ((cpu1 - cpu0) / elapsed) * 100,
+      perFrameUs: frames > 0 ? ((cpu1 - cpu0) * 1000) / frames : Number.NaN,
+      userMs: stat1.userMs - stat0.userMs,
+      systemMs: stat1.systemMs - stat0.systemMs,
+    },
+    clientCpuPercent: ((clientCpu1 - clientCpu0) / elapsed) * 100,
+    rss: rss.stop(),
+    queues: statsAfter.queues,
+    kernel: kernel?.stop(),
+  };
+}
+
+async function tearDown(run: ConnectedRun): Promise<void> {
+  await Promise.all([
+    run.load.call('close').catch(() => undefined),
+    run.slowLoad?.call('close').catch(() => undefined),
+  ]);
+  await Promise.all([run.load.stop(), run.slowLoad?.stop()]);
+  await run.server.stop();
 }
 
 export async function runIdle(options: BenchOptions): Promise<IdleResult> {

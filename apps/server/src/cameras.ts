@@ -1,5 +1,5 @@
 import { type BaseCamera, type CameraDriver, isCameraError } from '@cam/core';
-import type { Recorder, ReplayBuffer } from '@cam/recorder';
+import type { RecentFrames, Recorder } from '@cam/recorder';
 import { type CameraConfig, ConfigError } from './config.js';
 import { DriverLoadError, loadDriver } from './drivers.js';
 
@@ -11,8 +11,11 @@ export interface CameraEntry {
   readonly maxViewers: number | undefined;
   /** Records the camera to disk (config `record`); see recording.ts. */
   readonly recorder?: Recorder | undefined;
-  /** Its last seconds in memory (config `replaySeconds`, or a bridge for a recording camera). */
-  readonly replay?: ReplayBuffer | undefined;
+  /**
+   * Its last seconds in memory: a replay buffer (config `replaySeconds`), or else, for a recording camera,
+   * the recorder's frames not yet on disk.
+   */
+  readonly replay?: RecentFrames | undefined;
 }
 
 /**

@@ -25,8 +25,8 @@ export interface PlaybackRequest {
 /**
  * A `?at=` stream: the frames captured from `at` on, at their original pace times `speed`, as an ordinary
  * Motion-JPEG stream, then live frames, in the same response. Frames come from the recording's files, then
- * from the replay buffer (the last seconds, not yet on disk), then from the camera: each source starts after
- * the last frame played, so no frame is sent twice.
+ * from memory (`entry.replay`: the replay buffer, or the recorder's frames not yet on disk), then from the
+ * camera: each source starts after the last frame played, so no frame is sent twice.
  *
  * Faster than real time (`speed` > 1) it plays on until it has caught up with the camera, missing no frame
  * at the joins. At real time or slower it could never catch up: it plays what was captured up to the

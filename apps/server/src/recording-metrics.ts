@@ -65,7 +65,7 @@ export function createRecordingMetrics(
   if (replaying.length) {
     new Gauge({
       name: 'cam_replay_bytes',
-      help: 'Bytes of frames kept in memory for replay (?at= without recording, or the bridge to live)',
+      help: "Bytes of frames kept in memory for replay (replaySeconds, or a recorder's frames not yet on disk)",
       labelNames,
       registers: [registry],
       collect() {

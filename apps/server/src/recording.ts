@@ -6,15 +6,12 @@ import type { CameraConfig, ServerConfig } from './config.js';
 /** `replayBytes` when only `replaySeconds` is set. */
 export const DEFAULT_REPLAY_BYTES = 64 * 1024 * 1024;
 /**
- * A recording camera keeps at least this much in memory even without `replaySeconds`: the segment being
- * written reaches the disk a cluster (1 s, the recorder's default) at a time, so a `?at=` stream that
- * catches up with the files plays the last seconds from memory, then joins live without a gap. A cluster
- * and its write, with room for a slow disk, and no more: every frame held this long outlives V8's young
- * generation, and at 5 s the old-generation GC of the held frames made recording cost 1.25-1.37x the CPU
- * of not recording (`pnpm bench`, `recording`; 1.1x at 0.5 s).
+ * A recording camera's replay buffer (`replaySeconds`) keeps at least this much: the segment being written
+ * reaches the disk a cluster (1 s, the recorder's default) at a time, so a `?at=` stream that catches up
+ * with the files plays the last seconds from memory, then joins live without a gap. (Without
+ * `replaySeconds`, the recorder's own frames not yet on disk do that: `recorder.recent`.)
  */
 const BRIDGE_MS = 2500;
-const BRIDGE_BYTES = 16 * 1024 * 1024;
 
 /** @cam/recorder, which the server loads only when a camera records or keeps a replay. */
 type RecorderPackage = typeof import('@cam/recorder');
@@ -24,8 +21,9 @@ const deletedSegments = new WeakMap<Recorder, number>();
 
 /**
  * Gives each camera what its config asks for: a {@link Recorder} (`record.mode: continuous`) and a
- * {@link ReplayBuffer} (`replaySeconds`, or a short one bridging a recording to live). Nothing is started:
- * see {@link startRecorders}. A recorder's failures and recoveries are logged once each.
+ * {@link ReplayBuffer} (`replaySeconds`); a recording camera without one replays from its recorder's frames
+ * not yet on disk. Nothing is started: see {@link startRecorders}. A recorder's failures and recoveries are
+ * logged once each.
  */
 export async function withRecording(
   entries: readonly CameraEntry[],
@@ -40,7 +38,7 @@ export async function withRecording(
   return entries.map((entry, index) => {
     const camera = config.cameras[index]!;
     const recorder = createRecorder(recorderPackage, entry, camera, config.recordings?.maxBytes, logger);
-    const replay = createReplay(recorderPackage, entry, camera, recorder !== undefined);
+    const replay = createReplay(recorderPackage, entry, camera, recorder !== undefined) ?? recorder?.recent;
     return { ...entry, recorder, replay };
   });
 }
@@ -81,16 +79,10 @@ function createReplay(
   config: CameraConfig,
   recording: boolean,
 ): ReplayBuffer | undefined {
-  if (config.replayMs !== undefined) {
-    return new ReplayBuffer(entry.camera, {
-      replaySeconds: Math.max(config.replayMs, recording ? BRIDGE_MS : 0) / 1000,
-      replayBytes: config.replayBytes ?? DEFAULT_REPLAY_BYTES,
-    });
-  }
-  if (!recording) return undefined;
+  if (config.replayMs === undefined) return undefined;
   return new ReplayBuffer(entry.camera, {
-    replaySeconds: BRIDGE_MS / 1000,
-    replayBytes: config.replayBytes ?? BRIDGE_BYTES,
+    replaySeconds: Math.max(config.replayMs, recording ? BRIDGE_MS : 0) / 1000,
+    replayBytes: config.replayBytes ?? DEFAULT_REPLAY_BYTES,
   });
 }
 
@@ -99,7 +91,7 @@ export async function startRecorders(entries: readonly CameraEntry[]): Promise<v
   await Promise.all(entries.map((entry) => entry.recorder?.start()));
 }
 
-/** Stops every recorder (each finishes its segment: sync and rename) and lets go of the replay buffers. */
+/** Stops every recorder (each finishes its segment: sync and rename) and lets go of the frames in memory. */
 export async function stopRecorders(entries: readonly CameraEntry[]): Promise<void> {
   await Promise.all(entries.map((entry) => entry.recorder?.stop()));
   for (const entry of entries) entry.replay?.close();

@@ -3,6 +3,7 @@ export { MatroskaMuxer } from './mkv-muxer.js';
 export type { RecordedFrame, SegmentHeader } from './mkv-reader.js';
 export { readCluster, readCues, readSegmentHeader, scanClusters } from './mkv-reader.js';
 export { pace } from './pace.js';
+export type { RecentFrames } from './recent-frames.js';
 export type { RecorderEvents, RecorderOptions, RecorderStatus, RecorderStatusName } from './recorder.js';
 export { Recorder } from './recorder.js';
 export type {

@@ -3,6 +3,8 @@ import { mkdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BaseCamera, CameraHold, Frame } from '@cam/core';
 import { jpegDimensions } from '@cam/core';
+import { FrameSlabs } from './frame-slabs.js';
+import { followFrames, nearestFrame, type RecentFrames } from './recent-frames.js';
 import { RecordingIndex } from './recording-index.js';
 import { enforceRetention, type RetainOptions } from './retention.js';
 import { type FinishedSegment, repairPartFile, SegmentFile } from './segment-file.js';
@@ -74,9 +76,10 @@ interface Batch {
  * event into the cluster being gathered, hands each complete cluster to one writer, and bounds what waits
  * by bytes, so a slow disk drops frames (counted) instead of slowing anyone.
  *
- * A frame's own cost is kept to a push onto an array: at 30 frames a second, code runs cold (its caches
- * emptied between frames), so every function a frame passes through costs microseconds. Everything else
- * (the size check, the segment it goes to, its block head) is done once per cluster, in one loop.
+ * A frame's own cost is kept to a copy and a push onto an array: at 30 frames a second, code runs cold
+ * (its caches emptied between frames), so every function a frame passes through costs microseconds.
+ * Everything else (the size check, the segment it goes to, its block head) is done once per cluster, in
+ * one loop. The copy (into reused slabs, see {@link FrameSlabs}) lets the camera's frame die young.
  */
 export class Recorder extends EventEmitter<RecorderEvents> {
   readonly camera: BaseCamera;
@@ -103,6 +106,21 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   /** Clusters handed to the writer and not yet written (the one being written included), and their bytes. */
   #queue: Batch[] = [];
   #queuedBytes = 0;
+  /** The cluster written last, kept until the next one is written: {@link recent} overlaps the files. */
+  #written: Frame[] = [];
+  #writtenBytes = 0;
+  /**
+   * The bytes of every frame in `#written`, `#queue` and `#batch`: copies, released once the cluster after
+   * theirs is on disk. The camera's frames would be held for seconds and freed by old-generation
+   * collections only.
+   */
+  readonly #slabs = new FrameSlabs();
+  /**
+   * The frames not on disk yet (the cluster being gathered, the clusters waiting for the writer) and the
+   * cluster written last: what a `?at=` stream plays once it has caught up with the files, before it
+   * joins live. A recording camera needs no replay buffer for that.
+   */
+  readonly recent: RecentFrames;
   #draining: Promise<void> | undefined;
   #segment: SegmentFile | undefined;
   #segmentBytesCounted = 0;
@@ -126,7 +144,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     // The same rule as the muxer's: a cluster spans less than flushMs.
     if (this.#batch.length > 0 && frame.capturedAt - this.#batch[0]!.capturedAt >= this.#flushMs)
       this.#submitBatch();
-    this.#batch.push(frame);
+    this.#batch.push({ seq: frame.seq, capturedAt: frame.capturedAt, data: this.#slabs.add(frame.data) });
     this.#batchBytes += frame.data.length;
   };
 
@@ -143,6 +161,30 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.#flushMs = Math.min(positive(options.flushMs ?? 1000, 'flushMs'), 2000);
     this.#retryMs = positive(options.retryMs ?? 5000, 'retryMs');
     this.#minStartFreeBytes = options.minStartFreeBytes ?? 256 * 1024;
+    const held = () => this.#held();
+    const heldBytes = () => this.#writtenBytes + this.#queuedBytes + this.#batchBytes;
+    this.recent = {
+      get oldest() {
+        return held()[0]?.capturedAt;
+      },
+      get size() {
+        return held().length;
+      },
+      get bytes() {
+        return heldBytes();
+      },
+      frameAt: (time) => nearestFrame(held(), 0, time),
+      frames: (time) => followFrames(() => ({ frames: held(), head: 0 }), time),
+      close: () => {}, // the recorder lets go of them when it stops
+    };
+  }
+
+  /** Every frame kept in memory, oldest first (see {@link recent}). */
+  #held(): Frame[] {
+    const frames = this.#written.slice();
+    for (const batch of this.#queue) for (const frame of batch.frames) frames.push(frame);
+    for (const frame of this.#batch) frames.push(frame);
+    return frames;
   }
 
   get status(): RecorderStatus {
@@ -197,6 +239,10 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       // The segment just finished counts against the limits too: what stays on disk keeps to them.
       await this.#applyRetention().catch(() => {});
     }
+    // Everything is written: no memory kept while stopped.
+    this.#written = [];
+    this.#writtenBytes = 0;
+    this.#slabs.clear();
     this.#status = 'stopped';
     this.#reason = undefined;
   }
@@ -274,6 +320,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       if (this.#queue[0] === batch) {
         this.#queue.shift();
         this.#queuedBytes -= batch.bytes;
+        this.#slabs.release(this.#written.length);
+        this.#written = batch.frames;
+        this.#writtenBytes = batch.bytes;
       }
       this.#countBytes();
     }
@@ -348,6 +397,10 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.#queuedBytes = 0;
     this.#batch = [];
     this.#batchBytes = 0;
+    // No write is under way (this runs when one has failed, or before any): the copies can go.
+    this.#written = [];
+    this.#writtenBytes = 0;
+    this.#slabs.clear();
     // The half-written segment stays a `.part`: the retry repairs it like a crash's.
     const segment = this.#segment;
     this.#segment = undefined;

@@ -1,5 +1,7 @@
 import type { BaseCamera, Frame } from '@cam/core';
+import { FrameSlabs } from './frame-slabs.js';
 import { pace } from './pace.js';
+import { followFrames, nearestFrame, type RecentFrames } from './recent-frames.js';
 
 export interface ReplayBufferOptions {
   /** Keep the frames of the last this many seconds. */
@@ -12,8 +14,12 @@ export interface ReplayBufferOptions {
  * Instant replay without recording: the camera's frames of the last `replaySeconds`, in memory, bounded by
  * `replayBytes`. It listens to the camera's `'frame'` event and adds no demand of its own: it keeps what
  * the camera captures for its viewers (or for a recorder).
+ *
+ * It keeps copies, in reused slabs ({@link FrameSlabs}), not the camera's frames: held for seconds, those
+ * would each need an old-generation collection to be freed. What it hands out is a copy of its own, which
+ * stays valid however long the caller holds it.
  */
-export class ReplayBuffer {
+export class ReplayBuffer implements RecentFrames {
   readonly camera: BaseCamera;
   readonly #maxMs: number;
   readonly #maxBytes: number;
@@ -21,10 +27,20 @@ export class ReplayBuffer {
   #frames: Frame[] = [];
   #head = 0;
   #bytes = 0;
+  /** Where the kept frames' bytes are: `#frames` hold views into its slabs. */
+  readonly #slabs = new FrameSlabs();
   /** Every frame the camera publishes. It runs cold, 30 times a second: locals, no getter, no extra call. */
   readonly #onFrame = (frame: Frame): void => {
+    if (frame.data.length > this.#maxBytes) {
+      // A single frame over the byte bound is not kept, and nothing older is kept past it.
+      this.#frames = [];
+      this.#head = 0;
+      this.#bytes = 0;
+      this.#slabs.clear();
+      return;
+    }
     const frames = this.#frames;
-    frames.push(frame);
+    frames.push({ seq: frame.seq, capturedAt: frame.capturedAt, data: this.#slabs.add(frame.data) });
     let bytes = this.#bytes + frame.data.length;
     let head = this.#head;
     while (
@@ -32,17 +48,13 @@ export class ReplayBuffer {
       (bytes > this.#maxBytes || frame.capturedAt - frames[head]!.capturedAt > this.#maxMs)
     ) {
       bytes -= frames[head]!.data.length;
-      frames[head] = undefined as unknown as Frame; // let it be collected now
+      frames[head] = undefined as unknown as Frame; // its view goes too: the slab is what stays
       head += 1;
+      this.#slabs.release();
     }
     this.#bytes = bytes;
     this.#head = head;
-    // A single frame over the byte bound is not kept either.
-    if (bytes > this.#maxBytes) {
-      this.#frames = [];
-      this.#head = 0;
-      this.#bytes = 0;
-    } else if (head > 1024 && head * 2 > frames.length) {
+    if (head > 1024 && head * 2 > frames.length) {
       this.#frames = frames.slice(head);
       this.#head = 0;
     }
@@ -65,10 +77,16 @@ export class ReplayBuffer {
     this.#frames = [];
     this.#head = 0;
     this.#bytes = 0;
+    this.#slabs.clear();
   }
 
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** Memory the kept frames take: their slabs, partly filled ones included. */
+  get allocatedBytes(): number {
+    return this.#slabs.allocatedBytes;
   }
 
   get size(): number {
@@ -80,47 +98,22 @@ export class ReplayBuffer {
     return this.#frames[this.#head]?.capturedAt;
   }
 
-  /** The kept frame captured nearest `time`. */
+  /** The kept frame captured nearest `time` (a copy). */
   frameAt(time: number): Frame | undefined {
-    const index = this.#firstIndex((frame) => frame.capturedAt >= time);
-    const after = this.#frames[index];
-    const before = index > this.#head ? this.#frames[index - 1] : undefined;
-    if (!before) return after;
-    if (!after) return before;
-    return time - before.capturedAt <= after.capturedAt - time ? before : after;
+    return nearestFrame(this.#frames, this.#head, time);
   }
 
   /**
-   * Kept frames from `time` on, in capture order, including frames that arrive while they are read; ends
-   * once it has caught up with the camera. A reader slower than the buffer's span loses the frames that
-   * were dropped meanwhile and goes on from the oldest kept.
+   * Kept frames from `time` on (copies), in capture order, including frames that arrive while they are
+   * read; ends once it has caught up with the camera. A reader slower than the buffer's span loses the
+   * frames that were dropped meanwhile and goes on from the oldest kept.
    */
-  *frames(time: number): Generator<Frame> {
-    let index = this.#firstIndex((frame) => frame.capturedAt >= time);
-    let lastSeq = -1;
-    for (;;) {
-      if (lastSeq >= 0) index = this.#firstIndex((frame) => frame.seq > lastSeq);
-      const frame = this.#frames[index];
-      if (!frame) return;
-      lastSeq = frame.seq;
-      yield frame;
-    }
+  frames(time: number): Generator<Frame> {
+    return followFrames(() => ({ frames: this.#frames, head: this.#head }), time);
   }
 
   /** {@link frames} at their original pace (times `speed`): pause and rewind of a live view. */
   framesFrom(time: number, options: { speed?: number; signal?: AbortSignal } = {}): AsyncGenerator<Frame> {
     return pace(this.frames(time), options.speed, options.signal);
-  }
-
-  /** The first kept index whose frame satisfies `test` (which must be monotonic), or the end. */
-  #firstIndex(test: (frame: Frame) => boolean): number {
-    let low = this.#head;
-    let high = this.#frames.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (test(this.#frames[middle]!)) high = middle;
-      else low = middle + 1;
-    }
-    return low;
   }
 }

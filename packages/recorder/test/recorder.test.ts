@@ -1,12 +1,13 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { BaseCamera, delay } from '@cam/core';
+import { BaseCamera, delay, type Frame } from '@cam/core';
 import { TestCamera, testJpeg } from '@cam/core/testing';
 import { expect, onTestFinished, test, vi } from 'vitest';
+import { readCluster, readSegmentHeader, scanClusters } from '../src/mkv-reader.js';
 import { Recorder } from '../src/recorder.js';
 import type { FinishedSegment } from '../src/segment-file.js';
 import { listSegmentFiles } from '../src/segment-names.js';
@@ -77,6 +78,95 @@ test('a full queue drops frames and counts them instead of growing', async () =>
   const [segment] = await listSegmentFiles(join(dir, 'cam'));
   const result = await probe(segment!.path);
   expect(result.packetTimes.length).toBe(framesWritten);
+});
+
+test('every frame on disk is byte for byte the one captured, while its copies are reused cluster after cluster', async () => {
+  const dir = await tempDir();
+  // 150 kB frames every 10 ms in clusters of 100 ms: each cluster spans two or more of the recorder's
+  // reused slabs, and new frames are copied in while earlier clusters are still being written.
+  const cam = camera({ interval: 10, frameSize: 150_000 });
+  const captured: Buffer[] = [];
+  const recorder = new Recorder(cam, { dir, flushMs: 100, segmentSeconds: 1 });
+  const segments: FinishedSegment[] = [];
+  recorder.on('segment', (segment) => segments.push(segment));
+  await recorder.start();
+  const keep = (frame: Frame) => captured.push(frame.data);
+  cam.on('frame', keep);
+  await vi.waitFor(() => expect(segments.length).toBeGreaterThanOrEqual(2), { timeout: 15_000 });
+  cam.off('frame', keep); // in the same tick as the recorder stops listening: both saw the same frames
+  await recorder.stop();
+  expect(recorder.status.framesDropped).toBe(0);
+
+  const recorded: Buffer[] = [];
+  for (const segment of segments) {
+    const handle = await open(segment.path);
+    try {
+      const header = await readSegmentHeader(handle);
+      for (const cluster of (await scanClusters(handle, header)).clusters)
+        for (const frame of await readCluster(handle, header, cluster.position)) recorded.push(frame.data);
+    } finally {
+      await handle.close();
+    }
+  }
+  expect(recorded.length).toBe(recorder.status.framesWritten);
+  // The recorder started listening before this test did: it may have the camera's first frames on top.
+  const skipped = recorded.length - captured.length;
+  expect(skipped).toBeGreaterThanOrEqual(0);
+  expect(skipped).toBeLessThanOrEqual(2);
+  for (let index = 0; index < captured.length; index += 1) {
+    if (!captured[index]!.equals(recorded[index + skipped]!)) expect.fail(`frame ${index} differs on disk`);
+  }
+});
+
+test('recent: the frames not on disk yet and the cluster written last, so that files and memory meet', async () => {
+  const dir = await tempDir();
+  const cam = camera({ interval: 20 });
+  const captured: Frame[] = [];
+  cam.on('frame', (frame) => captured.push(frame));
+  const recorder = new Recorder(cam, { dir, flushMs: 200 });
+  await recorder.start();
+  await vi.waitFor(() => expect(recorder.status.framesWritten).toBeGreaterThan(20), { timeout: 10_000 });
+  for (let check = 0; check < 5; check += 1) {
+    const onDisk: number[] = [];
+    for await (const frame of recorder.index.frames(0)) onDisk.push(frame.capturedAt);
+    const inMemory = [...recorder.recent.frames(0)];
+    expect(recorder.recent.size).toBe(inMemory.length);
+    expect(recorder.recent.oldest).toBe(inMemory[0]!.capturedAt);
+    expect(recorder.recent.bytes).toBe(inMemory.reduce((sum, frame) => sum + frame.data.length, 0));
+    // Every frame captured from the first on disk to the newest in memory is in one or the other, and
+    // what memory hands out is each frame's bytes.
+    const seen = new Set([...onDisk, ...inMemory.map((frame) => frame.capturedAt)]);
+    const span = captured.filter((f) => f.capturedAt >= onDisk[0]! && f.seq <= inMemory.at(-1)!.seq);
+    expect(span.filter((frame) => !seen.has(frame.capturedAt)).map((frame) => frame.seq)).toEqual([]);
+    for (const frame of inMemory) {
+      expect(frame.data.equals(captured.find((f) => f.seq === frame.seq)!.data)).toBe(true);
+    }
+    const middle = inMemory[Math.floor(inMemory.length / 2)]!;
+    expect(recorder.recent.frameAt(middle.capturedAt)?.seq).toBe(middle.seq);
+    await delay(130);
+  }
+  await recorder.stop();
+  expect(recorder.recent.size).toBe(0);
+  expect(recorder.recent.bytes).toBe(0);
+});
+
+test('recent keeps the cluster written last until the next one is on disk: memory always meets the files', async () => {
+  const dir = await tempDir();
+  const cam = camera({ interval: undefined }); // frames only when pushed: nothing moves between the checks
+  const recorder = new Recorder(cam, { dir, flushMs: 100 });
+  await recorder.start();
+  cam.push(5);
+  await vi.waitFor(() => expect(recorder.status.framesWritten).toBe(5), { timeout: 5000 });
+  expect(recorder.recent.size).toBe(5); // on disk, and still in memory
+  cam.push(3);
+  await vi.waitFor(() => expect(recorder.recent.size).toBe(8), { timeout: 5000 });
+  await vi.waitFor(() => expect(recorder.status.framesWritten).toBe(8), { timeout: 5000 });
+  expect(recorder.recent.size).toBe(3); // the older cluster goes once the next one is on disk
+  const onDisk: Buffer[] = [];
+  for await (const frame of recorder.index.frames(0)) onDisk.push(frame.data);
+  expect(onDisk).toHaveLength(8);
+  expect([...recorder.recent.frames(0)].map((frame) => frame.data)).toEqual(onDisk.slice(5));
+  await recorder.stop();
 });
 
 test('after kill -9, earlier segments are intact and the cut one is repaired, losing at most 2 s', async () => {

@@ -35,7 +35,7 @@ test('keeps at most replayBytes of frames, whatever their size', async () => {
   expect(replay.size).toBeGreaterThanOrEqual(4);
   // The newest frames are the ones kept.
   const kept = [...replay.frames(0)];
-  expect(kept.at(-1)).toBe(cam.latestFrame);
+  expect(kept.at(-1)).toEqual(cam.latestFrame);
 });
 
 test('keeps the last replaySeconds, and reads back in order from any time, nearest frame included', async () => {
@@ -81,4 +81,24 @@ test('adds no demand of its own: the camera stays idle with only a replay buffer
   expect(cam.state.status).toBe('idle');
   expect(replay.size).toBe(0);
   expect(replay.frameAt(Date.now())).toBeUndefined();
+});
+
+test('a frame handed out keeps its bytes after the buffer has reused its memory many times over', async () => {
+  const cam = camera({ frameSize: 100_000, interval: 5 });
+  const replay = new ReplayBuffer(cam, { replaySeconds: 60, replayBytes: 400_000 });
+  onTestFinished(() => replay.close());
+  const seen = collectFrames(cam);
+  watch(cam);
+  await vi.waitFor(() => expect(seen.length).toBeGreaterThan(5), { timeout: 10_000 });
+  const handedOut = [...replay.frames(0)];
+  const nearest = replay.frameAt(handedOut[0]!.capturedAt)!;
+  const count = seen.length;
+  // 4 frames fit the bound, a slab holds 10: 40 more frames refill every slab the buffer has.
+  await vi.waitFor(() => expect(seen.length).toBeGreaterThan(count + 40), { timeout: 10_000 });
+  for (const frame of [...handedOut, nearest]) {
+    const original = seen.find((candidate) => candidate.seq === frame.seq)!;
+    expect(frame.data.equals(original.data), `frame ${frame.seq}`).toBe(true);
+  }
+  // Memory: the kept frames and at most the slabs they span, plus spares.
+  expect(replay.allocatedBytes).toBeLessThanOrEqual(4 * 1024 * 1024);
 });
