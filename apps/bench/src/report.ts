@@ -60,6 +60,7 @@ const KINDS = ['server', 'server-recording', 'handler', 'floor', 'floor-raw', 'h
 export function streamTable(streams: StreamResult[]): string {
   const rows: string[][] = [];
   for (const { scenario, runs, cpuRatios } of streams) {
+    const together = scenario.together === true;
     const title = `${scenario.viewers} @ ${scenario.fps} fps${scenario.slow ? ` + ${scenario.slow} slow` : ''}`;
     let first = true;
     for (const kind of KINDS) {
@@ -84,7 +85,7 @@ export function streamTable(streams: StreamResult[]): string {
         '',
         '',
         of((run) => run.cpu.percentOfCore),
-        `${fixed(ratio.median, 2)}x`,
+        `${fixed(together ? ratio.pooled : ratio.median, 2)}x`,
         of((run) => run.rss.maxMiB),
         '',
       ]);
@@ -139,7 +140,9 @@ const STACKS =
   'chunked response (one timer, shared buffers, no per-viewer state); floor-raw: the floor without chunked ' +
   'encoding; handler-unlimited: the handler without TCP_NOTSENT_LOWAT; server-recording: the shipped server ' +
   'recording its camera to disk (record, 60 s segments). a/b rows: CPU per delivered frame of a ' +
-  "over b's, the median of the rounds' ratios (each round measures them back to back).";
+  "over b's, the median of the rounds' ratios (each round measures them back to back); in the recording " +
+  'scenario, both servers are measured at once in each round and the rounds are pooled (CPU and frames ' +
+  'summed over all rounds).';
 
 /** `cam 45 %, nginx 60 %` (of one core; a group of processes summed). */
 const cpuShares = (shares: Record<string, number>) =>
