@@ -26,7 +26,7 @@ export interface RecentFrames {
 }
 
 /** A kept frame with bytes of its own: the slab it is in is reused once the frame is let go of. */
-export function copyOf(frame: Frame): Frame {
+function copyOf(frame: Frame): Frame {
   return { seq: frame.seq, capturedAt: frame.capturedAt, data: Buffer.from(frame.data) };
 }
 
@@ -60,7 +60,7 @@ export function* followFrames(kept: () => { frames: readonly Frame[]; head: numb
 }
 
 /** The first index from `low` whose frame satisfies `test` (which must be monotonic), or the end. */
-export function firstIndex(frames: readonly Frame[], low: number, test: (frame: Frame) => boolean): number {
+function firstIndex(frames: readonly Frame[], low: number, test: (frame: Frame) => boolean): number {
   let high = frames.length;
   while (low < high) {
     const middle = (low + high) >> 1;

@@ -70,6 +70,8 @@ interface Batch {
   bytes: number;
 }
 
+const NO_BATCH: Batch = { frames: [], bytes: 0 };
+
 /**
  * Records a camera to Matroska segments while started. It is a demand of its own (`camera.keepRunning()`),
  * so the camera keeps capturing without other viewers; it takes every frame from the camera's `'frame'`
@@ -107,8 +109,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   #queue: Batch[] = [];
   #queuedBytes = 0;
   /** The cluster written last, kept until the next one is written: {@link recent} overlaps the files. */
-  #written: Frame[] = [];
-  #writtenBytes = 0;
+  #written: Batch = NO_BATCH;
   /**
    * The bytes of every frame in `#written`, `#queue` and `#batch`: copies, released once the cluster after
    * theirs is on disk. The camera's frames would be held for seconds and freed by old-generation
@@ -162,7 +163,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.#retryMs = positive(options.retryMs ?? 5000, 'retryMs');
     this.#minStartFreeBytes = options.minStartFreeBytes ?? 256 * 1024;
     const held = () => this.#held();
-    const heldBytes = () => this.#writtenBytes + this.#queuedBytes + this.#batchBytes;
+    const heldBytes = () => this.#written.bytes + this.#queuedBytes + this.#batchBytes;
     this.recent = {
       get oldest() {
         return held()[0]?.capturedAt;
@@ -181,7 +182,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
 
   /** Every frame kept in memory, oldest first (see {@link recent}). */
   #held(): Frame[] {
-    const frames = this.#written.slice();
+    const frames = this.#written.frames.slice();
     for (const batch of this.#queue) for (const frame of batch.frames) frames.push(frame);
     for (const frame of this.#batch) frames.push(frame);
     return frames;
@@ -239,10 +240,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       // The segment just finished counts against the limits too: what stays on disk keeps to them.
       await this.#applyRetention().catch(() => {});
     }
-    // Everything is written: no memory kept while stopped.
-    this.#written = [];
-    this.#writtenBytes = 0;
-    this.#slabs.clear();
+    this.#dropCopies(); // everything is written: no memory kept while stopped
     this.#status = 'stopped';
     this.#reason = undefined;
   }
@@ -320,9 +318,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       if (this.#queue[0] === batch) {
         this.#queue.shift();
         this.#queuedBytes -= batch.bytes;
-        this.#slabs.release(this.#written.length);
-        this.#written = batch.frames;
-        this.#writtenBytes = batch.bytes;
+        this.#slabs.release(this.#written.frames.length);
+        this.#written = batch;
       }
       this.#countBytes();
     }
@@ -380,6 +377,12 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.#segmentBytesCounted = this.#segment.bytes;
   }
 
+  /** Lets go of the cluster written last and of every copy; the queue and the batch must be empty. */
+  #dropCopies(): void {
+    this.#written = NO_BATCH;
+    this.#slabs.clear();
+  }
+
   #fail(operation: string, error: Error): void {
     const code = (error as NodeJS.ErrnoException).code;
     // One 'failed' per outage: a retry that fails again only updates the reason.
@@ -398,9 +401,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.#batch = [];
     this.#batchBytes = 0;
     // No write is under way (this runs when one has failed, or before any): the copies can go.
-    this.#written = [];
-    this.#writtenBytes = 0;
-    this.#slabs.clear();
+    this.#dropCopies();
     // The half-written segment stays a `.part`: the retry repairs it like a crash's.
     const segment = this.#segment;
     this.#segment = undefined;
