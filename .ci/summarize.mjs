@@ -22,15 +22,26 @@ for (const group of ['packages', 'apps']) {
     console.log(
       `${dir}: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${pending} skipped`,
     );
+    // Name each failure here: this summary is the part of the log that is always read.
+    for (const file of results.testResults ?? []) {
+      for (const test of file.assertionResults ?? []) {
+        if (test.status !== 'failed') continue;
+        const reason = (test.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 300);
+        console.log(`  FAILED ${file.name.slice(process.cwd().length + 1)} > ${test.fullName}: ${reason}`);
+      }
+    }
     passed += results.numPassedTests;
     failed += results.numFailedTests;
     skipped += pending;
     // A file that failed without a failed test (a syntax error, a missing import, a beforeAll hook that
     // threw, which leaves its tests merely skipped) is a failure too.
-    failed += (results.testResults ?? []).filter(
-      (file) =>
-        file.status === 'failed' && !(file.assertionResults ?? []).some((test) => test.status === 'failed'),
-    ).length;
+    for (const file of results.testResults ?? []) {
+      if (file.status !== 'failed' || (file.assertionResults ?? []).some((test) => test.status === 'failed'))
+        continue;
+      failed += 1;
+      const reason = (file.message ?? '').split('\n')[0].slice(0, 300);
+      console.log(`  FAILED ${file.name.slice(process.cwd().length + 1)}: ${reason}`);
+    }
   }
 }
 const line = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;

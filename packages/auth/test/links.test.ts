@@ -66,7 +66,9 @@ describe('signed links', () => {
     start,
   }) => {
     const server = await start({ users: await ALICE() });
-    const link = server.auth.mintLink({ camera: 'a', route: 'stream', expiresIn: 2 });
+    // Links expire on a whole second, so this one lives 3 to 4 s: long enough for several frames even
+    // when a loaded CI machine is slow to start the camera (with 2 s it could be barely 1 s).
+    const link = server.auth.mintLink({ camera: 'a', route: 'stream', expiresIn: 4 });
     const response = await fetch(`${server.url}/cameras/a/stream?${link.query}`);
     expect(response.status).toBe(200);
     // Frames keep coming until the expiry, then the server closes the stream.
