@@ -88,12 +88,16 @@ function streamScenarios(quick: boolean): StreamScenario[] {
       title: '10 viewers, the camera recorded or not',
       viewers: 10,
       warmupSeconds: pick(STEADY_WARMUP_SECONDS, QUICK_STEADY_WARMUP_SECONDS),
-      // Long: recording's cost comes in steps (a cluster written to disk each second, a segment finished
-      // each minute), and at 10 viewers a 5 s window held 4 or 5 of the first, which moved a round's ratio.
+      // Long enough for a few steps of a server's CPU (a full GC every 5 s or so, a cluster written each
+      // second), short enough for many rounds: what moves a ratio most is which processes were paired.
       windowSeconds: pick(15, 3),
       // An even number: each start order (see runTogether) as often as the other.
       rounds: pick(6, 1),
-      servers: ['server', 'server-recording'],
+      // Three of each at once. Two identical servers measured side by side differed by up to a quarter in
+      // one round (0.77-1.17 over six), and 45 s windows did not narrow that: a fresh process keeps its
+      // own level (its GC threads took 2.5 ms a second in one, 4 in its twin). So more processes, not
+      // longer windows: 18 pairs in the time of 6.
+      servers: ['server', 'server-recording', 'server', 'server-recording', 'server', 'server-recording'],
       // Both at once: one after the other, the same server's CPU varied by a third between runs, and a
       // ratio of 1.1 could not be told from 1.3.
       together: true,

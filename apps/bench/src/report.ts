@@ -141,8 +141,8 @@ const STACKS =
   'encoding; handler-unlimited: the handler without TCP_NOTSENT_LOWAT; server-recording: the shipped server ' +
   'recording its camera to disk (record, 60 s segments). a/b rows: CPU per delivered frame of a ' +
   "over b's, the median of the rounds' ratios (each round measures them back to back); in the recording " +
-  'scenario, both servers are measured at once in each round and the rounds are pooled (CPU and frames ' +
-  'summed over all rounds).';
+  'scenario, three of each server are measured at once in each round and every pair is pooled (CPU and ' +
+  'frames summed over all of them).';
 
 /** `cam 45 %, nginx 60 %` (of one core; a group of processes summed). */
 const cpuShares = (shares: Record<string, number>) =>

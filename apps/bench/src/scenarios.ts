@@ -209,27 +209,43 @@ async function visitAsPeopleDo(host: string, port: number): Promise<void> {
   }
 }
 
-/** Where `server-recording` records: emptied at each start; retention keeps it small. */
-const RECORDINGS_DIR = join(tmpdir(), 'cam-bench-recordings');
-
 /**
  * The shipped server serving the benchmark's camera as a local driver file (bench-driver.js); with
- * `record`, the camera is also recorded (60 s segments, at most 200 MB kept).
+ * `record`, the camera is also recorded (60 s segments, at most 200 MB kept) into a fresh directory of its
+ * own, removed when the server stops: several recording servers may run at once.
  */
-export function startShippedServer(
+export async function startShippedServer(
   params: ServerParams,
   execArgv: string[] = [],
   record = false,
   cpus?: string,
 ) {
-  if (record) rmSync(RECORDINGS_DIR, { recursive: true, force: true });
+  const recordings = record ? mkdtempSync(join(tmpdir(), 'cam-bench-recordings-')) : undefined;
   const camera = {
     id: 'bench',
     driver: fileURLToPath(new URL('./bench-driver.js', import.meta.url)),
     options: { fps: params.fps, frameSize: params.frameSize },
-    ...(record ? { record: { dir: RECORDINGS_DIR, segmentSeconds: 60, retain: { maxBytes: 200e6 } } } : {}),
+    ...(recordings ? { record: { dir: recordings, segmentSeconds: 60, retain: { maxBytes: 200e6 } } } : {}),
   };
-  return startCamServer([camera], params, execArgv, cpus);
+  const removeRecordings = () => {
+    if (recordings) rmSync(recordings, { recursive: true, force: true });
+  };
+  let server: Awaited<ReturnType<typeof startCamServer>>;
+  try {
+    server = await startCamServer([camera], params, execArgv, cpus);
+  } catch (error) {
+    removeRecordings();
+    throw error;
+  }
+  const stop = server.stop.bind(server);
+  server.stop = async () => {
+    try {
+      await stop();
+    } finally {
+      removeRecordings();
+    }
+  };
+  return server;
 }
 
 /** A server of `kind`; pinned to `cpus` (a taskset list) when given. */
