@@ -95,8 +95,8 @@ function streamScenarios(quick: boolean): StreamScenario[] {
       rounds: pick(6, 1),
       // Three of each at once. Two identical servers measured side by side differed by up to a quarter in
       // one round (0.77-1.17 over six), and 45 s windows did not narrow that: a fresh process keeps its
-      // own level (its GC threads took 2.5 ms a second in one, 4 in its twin). So more processes, not
-      // longer windows: 18 pairs in the time of 6.
+      // own level (in one pair, its GC threads took 4.1 ms a second in the plain server and 2.5 in the
+      // recording one). So more processes, not longer windows: 18 pairs in the time of 6.
       servers: ['server', 'server-recording', 'server', 'server-recording', 'server', 'server-recording'],
       // Both at once: one after the other, the same server's CPU varied by a third between runs, and a
       // ratio of 1.1 could not be told from 1.3.
