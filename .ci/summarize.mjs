@@ -1,7 +1,10 @@
 // Sums the vitest JSON reports of every workspace package into the line CI reads:
 // "N passed, N failed" (", N skipped" when any). A package with tests but no report counts as failed.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+
+/** The first line of an error message, cut to a length a log line can take. */
+const firstLine = (message = '') => message.split('\n')[0].slice(0, 300);
 
 let passed = 0;
 let failed = 0;
@@ -22,25 +25,21 @@ for (const group of ['packages', 'apps']) {
     console.log(
       `${dir}: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${pending} skipped`,
     );
-    // Name each failure here: this summary is the part of the log that is always read.
-    for (const file of results.testResults ?? []) {
-      for (const test of file.assertionResults ?? []) {
-        if (test.status !== 'failed') continue;
-        const reason = (test.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 300);
-        console.log(`  FAILED ${file.name.slice(process.cwd().length + 1)} > ${test.fullName}: ${reason}`);
-      }
-    }
     passed += results.numPassedTests;
     failed += results.numFailedTests;
     skipped += pending;
-    // A file that failed without a failed test (a syntax error, a missing import, a beforeAll hook that
-    // threw, which leaves its tests merely skipped) is a failure too.
+    // Each failure is named here: this summary is the part of the log that is always read.
     for (const file of results.testResults ?? []) {
-      if (file.status !== 'failed' || (file.assertionResults ?? []).some((test) => test.status === 'failed'))
-        continue;
-      failed += 1;
-      const reason = (file.message ?? '').split('\n')[0].slice(0, 300);
-      console.log(`  FAILED ${file.name.slice(process.cwd().length + 1)}: ${reason}`);
+      const where = relative(process.cwd(), file.name);
+      const failedTests = (file.assertionResults ?? []).filter((test) => test.status === 'failed');
+      for (const test of failedTests)
+        console.log(`  FAILED ${where} > ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+      // A file that failed without a failed test (a syntax error, a missing import, a beforeAll hook that
+      // threw, which leaves its tests merely skipped) is a failure too.
+      if (file.status === 'failed' && failedTests.length === 0) {
+        failed += 1;
+        console.log(`  FAILED ${where}: ${firstLine(file.message)}`);
+      }
     }
   }
 }

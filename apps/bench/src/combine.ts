@@ -116,14 +116,7 @@ export function cpuRatio(a: StreamRun[] = [], b: StreamRun[] = []): CpuRatio | u
   const count = Math.min(a.length, b.length);
   if (count === 0) return undefined;
   const ratios = Array.from({ length: count }, (_, i) => a[i]!.cpu.perFrameUs / b[i]!.cpu.perFrameUs);
-  const perFrame = (runs: StreamRun[]) => {
-    let ms = 0;
-    let frames = 0;
-    for (const run of runs.slice(0, count)) {
-      ms += run.cpu.ms;
-      frames += run.cpu.ms / (run.cpu.perFrameUs / 1000);
-    }
-    return ms / frames;
-  };
-  return { rounds: ratios, median: median(ratios), pooled: perFrame(a) / perFrame(b) };
+  // combineRuns sums CPU and frames over the runs: its CPU per frame is the pooled one.
+  const pooledPerFrame = (runs: StreamRun[]) => combineRuns(runs.slice(0, count)).cpu.perFrameUs;
+  return { rounds: ratios, median: median(ratios), pooled: pooledPerFrame(a) / pooledPerFrame(b) };
 }

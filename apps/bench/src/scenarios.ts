@@ -230,21 +230,12 @@ export async function startShippedServer(
   const removeRecordings = () => {
     if (recordings) rmSync(recordings, { recursive: true, force: true });
   };
-  let server: Awaited<ReturnType<typeof startCamServer>>;
-  try {
-    server = await startCamServer([camera], params, execArgv, cpus);
-  } catch (error) {
+  const server = await startCamServer([camera], params, execArgv, cpus).catch((error: unknown) => {
     removeRecordings();
     throw error;
-  }
-  const stop = server.stop.bind(server);
-  server.stop = async () => {
-    try {
-      await stop();
-    } finally {
-      removeRecordings();
-    }
-  };
+  });
+  // Once the process has gone, its recorder has finished its segment (or cannot any more).
+  server.process.once('exit', removeRecordings);
   return server;
 }
 
