@@ -98,25 +98,36 @@ export function combineRuns(runs: StreamRun[]): StreamRun {
 }
 
 export interface CpuRatio {
-  /** One server's CPU per delivered frame over another's, in each round (measured back to back). */
-  rounds: number[];
-  /** Their median: the figure checked against the target. */
+  /** One server's CPU per delivered frame over another's, pair by pair (see {@link cpuRatio}). */
+  pairs: number[];
+  /** Their median, for a sense of the spread. */
   median: number;
   /**
-   * All of `a`'s rounds' CPU per frame delivered over all of `b`'s (CPU and frames summed over the rounds).
-   * Where the servers are measured at once, each round's two servers share the machine's state, and what
-   * differs between rounds is noise in both alike: the pooled figure averages it out, where a median of
-   * a few rounds keeps it (six rounds of 10 viewers ranged 0.88-1.30 around a pooled 1.05).
+   * All of `a`'s paired runs' CPU per frame delivered over all of `b`'s (CPU and frames summed): the
+   * figure checked against a target. A fresh Node process keeps a CPU level of its own for its life, a
+   * few percent either way, so any one pair's ratio moves by a fifth or more (six pairs of 10 viewers
+   * ranged 0.88-1.30 around a pooled 1.05); pooling many processes averages their levels out, where a
+   * median of a few keeps one pair's luck.
    */
   pooled: number;
 }
 
-/** `a`'s CPU per delivered frame as a multiple of `b`'s, round by round, and pooled over the rounds. */
-export function cpuRatio(a: StreamRun[] = [], b: StreamRun[] = []): CpuRatio | undefined {
-  const count = Math.min(a.length, b.length);
-  if (count === 0) return undefined;
-  const ratios = Array.from({ length: count }, (_, i) => a[i]!.cpu.perFrameUs / b[i]!.cpu.perFrameUs);
+/**
+ * `a`'s CPU per delivered frame as a multiple of `b`'s. Only runs of the same set compare (servers
+ * measured at once, or in the same round): in each set, its first `a` with its first `b`, its second
+ * with its second, and so on.
+ */
+export function cpuRatio(sets: StreamRun[][], a: string, b: string): CpuRatio | undefined {
+  const paired: Array<[StreamRun, StreamRun]> = [];
+  for (const set of sets) {
+    const as = set.filter((run) => run.server === a);
+    const bs = set.filter((run) => run.server === b);
+    for (let i = 0; i < Math.min(as.length, bs.length); i++) paired.push([as[i]!, bs[i]!]);
+  }
+  if (paired.length === 0) return undefined;
+  const ratios = paired.map(([x, y]) => x.cpu.perFrameUs / y.cpu.perFrameUs);
   // combineRuns sums CPU and frames over the runs: its CPU per frame is the pooled one.
-  const pooledPerFrame = (runs: StreamRun[]) => combineRuns(runs.slice(0, count)).cpu.perFrameUs;
-  return { rounds: ratios, median: median(ratios), pooled: pooledPerFrame(a) / pooledPerFrame(b) };
+  const pooledPerFrame = (runs: StreamRun[]) => combineRuns(runs).cpu.perFrameUs;
+  const pooled = pooledPerFrame(paired.map(([x]) => x)) / pooledPerFrame(paired.map(([, y]) => y));
+  return { pairs: ratios, median: median(ratios), pooled };
 }

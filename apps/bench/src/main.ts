@@ -19,6 +19,7 @@ import {
   SERVER_KINDS,
   type ServerKind,
   type StreamResult,
+  type StreamRun,
   type StreamScenario,
 } from './scenarios.js';
 import { createSlowLink, SLOW_LINK_RATE_MBIT, type SlowLink } from './slow-link.js';
@@ -48,19 +49,33 @@ function streamScenarios(quick: boolean): StreamScenario[] {
       id: 'hundred',
       title: '100 viewers',
       viewers: 100,
-      warmupSeconds: 1.5,
-      windowSeconds: pick(3, 2),
-      rounds: pick(3, 1),
+      warmupSeconds: 3,
+      windowSeconds: pick(10, 2),
+      // An even number: each start order (see runTogether) as often as the other.
+      rounds: pick(4, 1),
+      // Two of each at once (six servers take a third of a core, their load generators two thirds of
+      // the other): 8 pairs per ratio. Measured one after the other, a process at a time, the same
+      // server's CPU per frame moved by a fifth between runs, and three rounds of ratios (1.05, 1.14,
+      // 1.10 in one run; 0.93-1.16 over six in another) could not tell 1.05 from 1.15.
+      groups: [['server', 'handler', 'floor', 'server', 'handler', 'floor']],
     },
     {
       ...base,
       id: 'five-hundred',
       title: '500 viewers',
       viewers: 500,
-      warmupSeconds: 2,
-      windowSeconds: pick(3, 2),
-      rounds: pick(3, 1),
-      once: ['floor-raw'],
+      // Steady state, for RSS above all: a server's RSS grows for its first 20 s at 500 viewers (V8's old
+      // generation filling up to its first full GC; the handler's nursery growing), from 86 to 100 MiB.
+      warmupSeconds: pick(STEADY_WARMUP_SECONDS, QUICK_STEADY_WARMUP_SECONDS),
+      windowSeconds: pick(10, 2),
+      rounds: pick(4, 1),
+      // Two at a time: a server at 500 viewers takes a quarter of a core and its load generator almost
+      // half of one, so three at once would overload the load generators' CPU. 4 pairs per ratio.
+      groups: [
+        ['server', 'handler'],
+        ['server', 'floor'],
+      ],
+      once: ['floor', 'floor-raw'],
     },
     {
       ...base,
@@ -97,12 +112,30 @@ function streamScenarios(quick: boolean): StreamScenario[] {
       // one round (0.77-1.17 over six), and 45 s windows did not narrow that: a fresh process keeps its
       // own level (in one pair, its GC threads took 4.1 ms a second in the plain server and 2.5 in the
       // recording one). So more processes, not longer windows: 18 pairs in the time of 6.
-      servers: ['server', 'server-recording', 'server', 'server-recording', 'server', 'server-recording'],
-      // Both at once: one after the other, the same server's CPU varied by a third between runs, and a
+      servers: ['server', 'server-recording'],
+      // All at once: one after the other, the same server's CPU varied by a third between runs, and a
       // ratio of 1.1 could not be told from 1.3.
-      together: true,
+      groups: [['server', 'server-recording', 'server', 'server-recording', 'server', 'server-recording']],
     },
   ];
+}
+
+/**
+ * What one round measures, group by group: a group of one is measured alone, a larger one all at once.
+ * The first server of a group to start warms up longest, so every other round starts them the other
+ * way round. `--servers` and the slow link measure one server at a time.
+ */
+function roundGroups(
+  scenario: StreamScenario,
+  round: number,
+  options: BenchOptions,
+  slowLink: boolean,
+): ServerKind[][] {
+  const once = round === 1 ? (scenario.once ?? []) : [];
+  if (options.servers) return (options.servers as ServerKind[]).map((kind) => [kind]);
+  if (!scenario.groups || slowLink) return [...scenario.servers, ...once].map((kind) => [kind]);
+  const groups = once.length ? [...scenario.groups, once] : scenario.groups;
+  return round % 2 === 1 ? groups : groups.map((group) => [...group].reverse());
 }
 
 /** Ratios of CPU per delivered frame reported and checked: the first over the second, round by round. */
@@ -172,34 +205,33 @@ async function run(options: BenchOptions): Promise<void> {
     }
     try {
       const rounds: StreamResult['rounds'] = {};
+      const sets: StreamRun[][] = [];
+      const title = `${scenario.title}${scenario.fps === 1 ? '' : ` at ${scenario.fps} fps`}`;
       for (let round = 1; round <= scenario.rounds; round++) {
-        const kinds = options.servers
-          ? (options.servers as ServerKind[])
-          : [...scenario.servers, ...(round === 1 ? (scenario.once ?? []) : [])];
         const of = scenario.rounds > 1 ? `, round ${round} of ${scenario.rounds}` : '';
-        const title = `${scenario.title}${scenario.fps === 1 ? '' : ` at ${scenario.fps} fps`}`;
-        if (scenario.together && !slowLink) {
-          // The first to start warms up longest: every other round starts them the other way round.
-          const order = round % 2 === 1 ? kinds : [...kinds].reverse();
-          progress(`${title}: ${order.join(' and ')} at once${of}`);
-          for (const run of await runTogether(scenario, order, options))
-            rounds[run.server] = [...(rounds[run.server] ?? []), run];
-          continue;
+        const measured: StreamRun[] = [];
+        for (const group of roundGroups(scenario, round, options, slowLink !== undefined)) {
+          if (group.length > 1) {
+            progress(`${title}: ${group.join(' and ')} at once${of}`);
+            const runs = await runTogether(scenario, group, options);
+            measured.push(...runs);
+            sets.push(runs);
+          } else {
+            progress(`${title}: ${group[0]}${of}`);
+            measured.push(await runStream(scenario, group[0]!, options, slowLink));
+          }
         }
-        for (const kind of kinds) {
-          progress(`${title}: ${kind}${of}`);
-          const run = await runStream(scenario, kind, options, slowLink);
-          rounds[kind] = [...(rounds[kind] ?? []), run];
-        }
+        if (!scenario.groups || options.servers || slowLink) sets.push(measured);
+        for (const run of measured) rounds[run.server] = [...(rounds[run.server] ?? []), run];
       }
       const runs: StreamResult['runs'] = {};
       for (const [kind, list] of Object.entries(rounds)) runs[kind as ServerKind] = combineRuns(list);
       const cpuRatios: StreamResult['cpuRatios'] = {};
       for (const [a, b] of RATIOS) {
-        const ratio = cpuRatio(rounds[a], rounds[b]);
+        const ratio = cpuRatio(sets, a, b);
         if (ratio) cpuRatios[`${a}/${b}`] = ratio;
       }
-      results.streams.push({ scenario, rounds, runs, cpuRatios });
+      results.streams.push({ scenario, rounds, sets, runs, cpuRatios });
     } finally {
       slowLink?.remove();
     }

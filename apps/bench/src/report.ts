@@ -60,7 +60,6 @@ const KINDS = ['server', 'server-recording', 'handler', 'floor', 'floor-raw', 'h
 export function streamTable(streams: StreamResult[]): string {
   const rows: string[][] = [];
   for (const { scenario, runs, cpuRatios } of streams) {
-    const together = scenario.together === true;
     const title = `${scenario.viewers} @ ${scenario.fps} fps${scenario.slow ? ` + ${scenario.slow} slow` : ''}`;
     let first = true;
     for (const kind of KINDS) {
@@ -85,7 +84,7 @@ export function streamTable(streams: StreamResult[]): string {
         '',
         '',
         of((run) => run.cpu.percentOfCore),
-        `${fixed(together ? ratio.pooled : ratio.median, 2)}x`,
+        `${fixed(ratio.pooled, 2)}x`,
         of((run) => run.rss.maxMiB),
         '',
       ]);
@@ -140,9 +139,10 @@ const STACKS =
   'chunked response (one timer, shared buffers, no per-viewer state); floor-raw: the floor without chunked ' +
   'encoding; handler-unlimited: the handler without TCP_NOTSENT_LOWAT; server-recording: the shipped server ' +
   'recording its camera to disk (record, 60 s segments). a/b rows: CPU per delivered frame of a ' +
-  "over b's, the median of the rounds' ratios (each round measures them back to back); in the recording " +
-  'scenario, three of each server are measured at once in each round and every pair is pooled (CPU and ' +
-  'frames summed over all of them).';
+  "over b's, pooled over every pair of runs of a and b (CPU and frames summed). Where a scenario measures " +
+  'servers at once, a pair is two servers measured at once (100 viewers: two each of server, handler and ' +
+  'floor at once; 500: server with handler, then server with floor; recording: three of each); ' +
+  "elsewhere, one round's runs, measured back to back.";
 
 /** `cam 45 %, nginx 60 %` (of one core; a group of processes summed). */
 const cpuShares = (shares: Record<string, number>) =>

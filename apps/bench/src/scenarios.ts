@@ -42,13 +42,21 @@ export interface StreamScenario {
   /** The measurement window of each run. */
   windowSeconds: number;
   /**
-   * Each round measures every server in `servers`, in this order, back to back; with `together`, all of
-   * them at once over the same window (see {@link runTogether}).
+   * Each round measures every server in `servers`, in this order, one after the other; with `groups`,
+   * each group in turn, the servers of a group all at once over the same window (see
+   * {@link runTogether}).
    */
   rounds: number;
   servers: ServerKind[];
-  together?: boolean;
-  /** Servers measured once, at the end of the first round (for scale, not checked). */
+  /**
+   * Servers measured at once, a group at a time. A ratio compares servers of the same group only (the
+   * first `a` with the first `b`, and so on), pooled over every such pair of every round.
+   */
+  groups?: ServerKind[][];
+  /**
+   * Servers measured once, at the end of the first round (for scale, not checked): at once when the
+   * scenario measures in groups, else one after the other.
+   */
   once?: ServerKind[];
 }
 
@@ -77,9 +85,14 @@ export interface StreamResult {
   scenario: StreamScenario;
   /** Every run, by server, in round order. */
   rounds: Partial<Record<ServerKind, StreamRun[]>>;
+  /**
+   * The runs that compare with each other: each group of each round where servers are measured in
+   * groups, else each round's runs (measured back to back).
+   */
+  sets: StreamRun[][];
   /** Each server's rounds combined (see combine.ts): what the table shows and the targets check. */
   runs: Partial<Record<ServerKind, StreamRun>>;
-  /** CPU per frame of one server over another's, by round, and their median: `server/floor` etc. */
+  /** CPU per frame of one server over another's, pair by pair, and pooled: `server/floor` etc. */
   cpuRatios: Record<string, CpuRatio>;
 }
 
