@@ -209,21 +209,20 @@ async function run(options: BenchOptions): Promise<void> {
       const title = `${scenario.title}${scenario.fps === 1 ? '' : ` at ${scenario.fps} fps`}`;
       for (let round = 1; round <= scenario.rounds; round++) {
         const of = scenario.rounds > 1 ? `, round ${round} of ${scenario.rounds}` : '';
-        const measured: StreamRun[] = [];
+        // A group measured at once is a set of its own; servers measured alone compare within the round.
+        const alone: StreamRun[] = [];
         for (const group of roundGroups(scenario, round, options, slowLink !== undefined)) {
           if (group.length > 1) {
             progress(`${title}: ${group.join(' and ')} at once${of}`);
-            const runs = await runTogether(scenario, group, options);
-            measured.push(...runs);
-            sets.push(runs);
+            sets.push(await runTogether(scenario, group, options));
           } else {
             progress(`${title}: ${group[0]}${of}`);
-            measured.push(await runStream(scenario, group[0]!, options, slowLink));
+            alone.push(await runStream(scenario, group[0]!, options, slowLink));
           }
         }
-        if (!scenario.groups || options.servers || slowLink) sets.push(measured);
-        for (const run of measured) rounds[run.server] = [...(rounds[run.server] ?? []), run];
+        if (alone.length > 0) sets.push(alone);
       }
+      for (const run of sets.flat()) rounds[run.server] = [...(rounds[run.server] ?? []), run];
       const runs: StreamResult['runs'] = {};
       for (const [kind, list] of Object.entries(rounds)) runs[kind as ServerKind] = combineRuns(list);
       const cpuRatios: StreamResult['cpuRatios'] = {};
