@@ -64,8 +64,8 @@ function streamScenarios(quick: boolean): StreamScenario[] {
       id: 'five-hundred',
       title: '500 viewers',
       viewers: 500,
-      // Steady state, for RSS above all: a server's RSS grows for its first 20 s at 500 viewers (V8's old
-      // generation filling up to its first full GC; the handler's nursery growing), from 86 to 100 MiB.
+      // Steady state, for RSS above all: the handler's nursery grows for its first 20 s at 500 viewers, and
+      // until 30 November every server's RSS grew from 86 to 100 MiB in them (frames kept to a full GC).
       warmupSeconds: pick(STEADY_WARMUP_SECONDS, QUICK_STEADY_WARMUP_SECONDS),
       windowSeconds: pick(10, 2),
       rounds: pick(4, 1),
