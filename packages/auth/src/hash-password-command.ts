@@ -49,8 +49,10 @@ function readHidden(
   prompt: NodeJS.WritableStream,
   question: string,
 ): Promise<string> {
-  prompt.write(question);
+  // Echo off before the prompt shows: whoever types as soon as they see it must not see their password
+  // echoed (tcsetattr waits for the prompt to drain, so the other order leaves a window).
   input.setRawMode!(true);
+  prompt.write(question);
   input.resume();
   return new Promise((resolve, reject) => {
     let typed = '';
