@@ -1,9 +1,10 @@
 // The hash-password helper as a real child process: the password comes from a pipe or from a terminal
 // prompt without echo (a real pseudo-terminal through util-linux `script`), never from argv.
 import { execFile, spawn } from 'node:child_process';
+import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, onTestFinished, vi } from 'vitest';
-import { verifyPassword } from '../src/index.js';
+import { runHashPassword, verifyPassword } from '../src/index.js';
 import { requireTool, test } from './support.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/hash-password.mjs', import.meta.url));
@@ -32,6 +33,36 @@ describe('runHashPassword', () => {
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toContain('error: empty password');
+  });
+
+  test('on a terminal, echo is off before each prompt shows', async () => {
+    // What the terminal sees, in order: a password typed the moment a prompt shows must not be echoed, so
+    // raw mode (no echo) has to come first. The pseudo-terminal test below can only catch that by luck.
+    const events: string[] = [];
+    const input = Object.assign(new PassThrough(), {
+      isTTY: true,
+      setRawMode: (raw: boolean) => events.push(`raw ${raw}`),
+    });
+    const prompt = new Writable({
+      write(chunk, _encoding, done) {
+        const text = String(chunk);
+        events.push(`prompt ${JSON.stringify(text)}`);
+        if (text.endsWith(': ')) setImmediate(() => input.write('secret\r'));
+        done();
+      },
+    });
+    const output = new Writable({ write: (_chunk, _encoding, done) => done() });
+    await runHashPassword({ input, prompt, output, cost: { N: 1024 } });
+    expect(events).toEqual([
+      'raw true',
+      'prompt "Password: "',
+      'raw false',
+      'prompt "\\n"',
+      'raw true',
+      'prompt "Repeat password: "',
+      'raw false',
+      'prompt "\\n"',
+    ]);
   });
 
   test('on a terminal: prompts twice, never echoes, prints the hash', { timeout: 30_000 }, async ({
