@@ -1,5 +1,6 @@
 // The hash-password helper as a real child process: the password comes from a pipe or from a terminal
-// prompt without echo (a real pseudo-terminal through util-linux `script`), never from argv.
+// prompt without echo (a real pseudo-terminal through util-linux `script`), never from argv. The order of
+// echo and prompt, which a real terminal shows only by luck of scheduling, is checked in process.
 import { execFile, spawn } from 'node:child_process';
 import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
